@@ -1,0 +1,32 @@
+"""pyproject.toml -> Config: the deck name, GUID prefix and version, set in one place."""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+
+from .errors import UsageError
+from .model import Config
+
+VERSION_ENV = "STUDYDECK_VERSION"  # CI sets it from the release tag
+
+
+def load_config(root: Path) -> Config:
+    """Read [project].version and [tool.studydeck] from the project's pyproject.toml."""
+    path = root / "pyproject.toml"
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path.name}: cannot read the configuration: {exc}") from None
+    tool = data.get("tool", {}).get("studydeck", {})
+    deck, prefix = tool.get("deck"), tool.get("guid-prefix")
+    for key, value in (("deck", deck), ("guid-prefix", prefix)):
+        if not isinstance(value, str) or not value.strip():
+            raise UsageError(f"pyproject.toml: [tool.studydeck] {key} must be a non-empty string")
+    if "::" in deck or deck != deck.strip():
+        raise UsageError("pyproject.toml: [tool.studydeck] deck must not contain '::' or surrounding spaces")
+    version = os.environ.get(VERSION_ENV, "").strip().removeprefix("v") or data.get("project", {}).get("version", "")
+    if not re.fullmatch(r"[0-9A-Za-z.+-]+", version or ""):
+        raise UsageError(f"version '{version}' is not a version number")
+    return Config(deck=deck, guid_prefix=prefix, version=version)

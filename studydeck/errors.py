@@ -1,0 +1,51 @@
+"""The project's one exception family and the Problem it reports."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One mistake in the input, located as precisely as we can."""
+
+    path: str  # relative to the project, with forward slashes
+    line: int  # 1-based; 0 when the problem is about the whole file
+    col: int  # 1-based; 0 when unknown
+    field: str  # e.g. "definitions[1].text"; "" for the whole file
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line:
+            where += f":{self.line}"
+            if self.col:
+                where += f":{self.col}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+    def annotation(self) -> str:
+        """The same problem as a GitHub Actions workflow command."""
+        attrs = f"file={self.path}"
+        if self.line:
+            attrs += f",line={self.line}"
+            if self.col:
+                attrs += f",col={self.col}"
+        text = f"{self.field}: {self.message}" if self.field else self.message
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return f"::error {attrs}::{text}"
+
+
+class BuildError(Exception):
+    """Anything the user must fix; the CLI prints it and exits 1 without a traceback."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems = sorted(problems or [])
+
+    def __str__(self) -> str:
+        lines = [str(p) for p in self.problems]
+        head = self.args[0]
+        return "\n".join(lines + [head]) if lines else head
+
+
+class UsageError(Exception):
+    """A bad command line or configuration; the CLI exits 2."""

@@ -1,0 +1,58 @@
+"""When did each input's current content come to be? From git history, else the file's mtime.
+
+Anki updates a note on import only when the incoming modification time is newer than its
+own, so a changed note must carry a time later than any earlier build of it, and an
+unchanged note must keep its time. Commit times give the same answer in every clone of
+the same commit (CI needs the full history: actions/checkout with fetch-depth: 0);
+uncommitted edits fall back to the file's modification time.
+"""
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+
+def content_times(root: Path, rels: list[str]) -> dict[str, int]:
+    """rel path -> unix time of its last committed change, or its mtime if changed since."""
+    committed = _last_commits(root, rels)
+    dirty = _dirty(root, rels) if committed else set(rels)
+    now = int(time.time())
+    out = {}
+    for rel in rels:
+        if rel in committed and rel not in dirty:
+            out[rel] = committed[rel]
+        else:
+            out[rel] = min(int((root / rel).stat().st_mtime), now)
+    return out
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _last_commits(root: Path, rels: list[str]) -> dict[str, int]:
+    """One walk of the history: the newest commit time that touched each path."""
+    if _git(root, "rev-parse", "--show-prefix") != "\n":  # not a repo, or root is not its top
+        return {}
+    log = _git(root, "log", "--format=%x00%ct", "--name-only", "--no-renames", "--", *sorted(set(rels)))
+    if log is None:
+        return {}
+    wanted, out = set(rels), {}
+    for chunk in log.split("\x00")[1:]:
+        stamp, _, names = chunk.partition("\n")
+        for name in names.split("\n"):
+            if name in wanted and name not in out:
+                out[name] = int(stamp)
+    return out
+
+
+def _dirty(root: Path, rels: list[str]) -> set[str]:
+    status = _git(root, "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all", "--", *sorted(set(rels)))
+    if status is None:
+        return set(rels)
+    return {item[3:] for item in status.split("\x00") if len(item) > 3}

@@ -1,0 +1,84 @@
+"""entries/*.yaml -> YAML node trees that remember the line and column of every value."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import Problem
+
+MAX_FILE_BYTES = 64 * 1024  # an entry is a page of text; anything larger is a mistake
+SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One entry file, parsed but not yet validated."""
+
+    path: str  # relative to the project, forward slashes
+    node: yaml.Node
+    text: str  # the decoded file, for hashing and error context
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, composing nodes only; aliases are refused (no billion laughs)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not supported in entries", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def entry_files(entries_dir: Path) -> list[Path]:
+    """The entry files, sorted by name so every build sees them in the same order."""
+    return sorted(p for p in entries_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load(path: Path, rel: str) -> tuple[Source | None, list[Problem]]:
+    """Read and compose one file; on failure return the problems instead."""
+    data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        return None, [Problem(rel, 0, 0, "", f"file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [Problem(rel, line, col, "", f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}; "
+                                                   "save the file as UTF-8")]
+    text = text.removeprefix("\ufeff")
+    if not text.strip() or all(l.lstrip().startswith("#") or not l.strip() for l in text.splitlines()):
+        return None, [Problem(rel, 0, 0, "", "file is empty")]
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        return None, [_yaml_problem(rel, exc)]
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML always marks its errors
+        return None, [Problem(rel, 0, 0, "", f"YAML error: {exc}")]
+    problems = list(_unsafe_tags(rel, node))
+    return (None if problems else Source(rel, node, text)), problems
+
+
+def _yaml_problem(rel: str, exc: yaml.MarkedYAMLError) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    what = exc.problem or exc.context or "invalid YAML"
+    if exc.context and exc.problem:
+        what = f"{exc.context}: {exc.problem}" if "aliases" not in exc.problem else exc.problem
+    return Problem(rel, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0, "", f"YAML syntax: {what}")
+
+
+def _unsafe_tags(rel: str, node: yaml.Node):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.tag not in SAFE_TAGS:
+            yield Problem(rel, n.start_mark.line + 1, n.start_mark.column + 1, "",
+                          f"YAML tag '{n.tag}' is not allowed; entries are plain data")
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                stack.extend((k, v))
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)

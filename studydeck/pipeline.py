@@ -1,0 +1,107 @@
+"""The build: gather and check everything first, then make every output, then write them all."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import apkg, changes, deck, history, lock, sheet, stamp
+from .config import load_config
+from .errors import BuildError, Problem
+from .load import entry_files, load
+from .model import Entry
+from .validate import validate
+from .write import safe_stem, write_all
+
+CARD_FILES = ("templates/card/front.html", "templates/card/back.html", "templates/card/card.css")
+
+
+@dataclass(frozen=True)
+class Options:
+    root: Path
+    out: Path
+    only: str | None = None  # "deck", "sheet" or None for both
+    check: bool = False
+    accept_removals: bool = False
+    locked: bool = False
+
+
+@dataclass
+class Result:
+    entries: int = 0
+    notes: int = 0
+    cards: int = 0
+    pages: int = 0
+    written: list[Path] = field(default_factory=list)
+    summary: str = ""
+
+
+def read_entries(root: Path) -> list[Entry]:
+    """Every entry file, loaded and validated; all problems of all files raised at once."""
+    folder = root / "entries"
+    if not folder.is_dir():
+        raise BuildError(f"no entries/ folder in {root}")
+    sources, problems = [], []
+    for path in entry_files(folder):
+        source, found = load(path, path.relative_to(root).as_posix())
+        problems += found
+        if source is not None:
+            sources.append(source)
+    entries, found = validate(sources)
+    problems += found
+    if problems:
+        raise BuildError(f"{len(problems)} problem(s) in entries/; nothing was written", problems)
+    if not entries:
+        raise BuildError("entries/ holds no entry files (*.yaml)")
+    return entries
+
+
+def build(opts: Options, say: Callable[[str], None] = print) -> Result:
+    """Build dist/ from entries/ (or only check it)."""
+    root, templates = opts.root, opts.root / "templates"
+    config = load_config(root)
+    # 1. Gather: every entry, identity and time is settled before anything is written.
+    entries = read_entries(root)
+    old_lock = lock.read_lock(root)
+    guids, renames = lock.assign_guids(entries, old_lock, config)
+    gone = lock.check_missing(entries, old_lock, renames, opts.accept_removals)
+    nt = deck.notetype(templates)
+    notes = deck.notes(entries, config, guids)
+    paths = {e.id: e.path for e in entries}
+    times = history.content_times(root, sorted(set(paths.values())) + list(CARD_FILES))
+    mods = stamp.note_mods(notes, old_lock, renames, paths, times)
+    nt_stamp = stamp.notetype_stamp(nt, old_lock, max(times[f] for f in CARD_FILES))
+    new_lock, diff = lock.update(old_lock, entries, notes, mods, nt_stamp, renames, gone, config.version)
+    result = Result(len(entries), len(notes), sum(len(n.ordinals) for n in notes), summary=changes.summary(diff))
+    lock_bytes = new_lock.to_bytes()
+    lock_path = root / lock.LOCK_NAME
+    if opts.locked and (not lock_path.exists() or lock_path.read_bytes() != lock_bytes):
+        raise BuildError(f"{lock.LOCK_NAME} is out of date ({result.summary}); run 'python build.py' "
+                         f"and commit {lock.LOCK_NAME}")
+    if opts.check:
+        return result
+    # 2. Make every output in memory; a failure here leaves dist/ untouched.
+    stem, files = safe_stem(config.deck), {}
+    if opts.only in (None, "deck"):
+        say(f"packing {len(notes)} notes ...")
+        files[f"{stem}.apkg"] = apkg.pack(notes, nt, deck.deck_names(config), _description(config),
+                                          mods, nt_stamp["mod"])
+    if opts.only in (None, "sheet"):
+        built = stamp.release_time(mods, nt_stamp["mod"])
+        html = sheet.render_html(entries, config, templates, built)
+        say(f"laying out the sheet for {len(entries)} entries ...")
+        pdf, result.pages = sheet.render_pdf(html, templates)
+        files[f"{stem}.html"], files[f"{stem}.pdf"] = html.encode(), pdf
+    files["CHANGES.md"] = changes.render(config, diff, new_lock, nt.name).encode()
+    # 3. Write all outputs or none, then record the identities they were built with.
+    result.written = write_all(opts.out, files)
+    if not lock_path.exists() or lock_path.read_bytes() != lock_bytes:
+        write_all(root, {lock.LOCK_NAME: lock_bytes})
+    return result
+
+
+def _description(config) -> str:
+    return f"쿠버네티스 오브젝트와 네트워크 개념 클로즈 카드. 버전 {config.version}."
+
+
+__all__ = ["Options", "Result", "build", "read_entries", "BuildError", "Problem"]
