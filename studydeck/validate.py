@@ -40,24 +40,22 @@ def validate(sources: list[Source]) -> tuple[list[Entry], list[Problem]]:
     for source in sources:
         ctx = _Ctx(source.path, problems)
         before = len(problems)
-        entry, id_node = _entry(ctx, source.node)
-        if entry is None:
+        entry, eid, id_node = _entry(ctx, source.node)
+        if eid is not None and eid in id_nodes:
+            ctx.add(id_node, "id", f"duplicate entry id '{eid}' (also in {id_nodes[eid]})")
             continue
-        if entry.id in id_nodes:
-            other_path, _ = id_nodes[entry.id]
-            ctx.add(id_node, "id", f"duplicate entry id '{entry.id}' (also in {other_path})")
-            continue
-        id_nodes[entry.id] = (source.path, id_node)
-        if len(problems) == before:
+        if eid is not None:
+            id_nodes[eid] = source.path
+        if entry is not None and len(problems) == before:
             entries.append(entry)
     _check_related(entries, set(id_nodes), sources, problems)
     return entries, problems
 
 
-def _entry(ctx: _Ctx, node: yaml.Node) -> tuple[Entry | None, yaml.Node | None]:
+def _entry(ctx: _Ctx, node: yaml.Node) -> tuple[Entry | None, str | None, yaml.Node | None]:
     if not isinstance(node, yaml.MappingNode):
         ctx.add(node, "", "the top level must be a mapping of fields (id: ..., title: ...)")
-        return None, None
+        return None, None, None
     fields = _mapping(ctx, node, "", ENTRY_KEYS, REQUIRED_ENTRY)
     eid = _slug(ctx, fields, "id", "")
     title = _string(ctx, fields, "title", "")
@@ -72,9 +70,9 @@ def _entry(ctx: _Ctx, node: yaml.Node) -> tuple[Entry | None, yaml.Node | None]:
     source = _url(ctx, fields)
     renamed = _slug(ctx, fields, "renamed_from", "")
     if None in (eid, title, group, definitions, points):
-        return None, fields.get("id")
+        return None, eid, fields.get("id")
     return Entry(eid, title, group, tuple(tags), definitions, points, tuple(related), source,
-                 ctx.path, renamed), fields.get("id")
+                 ctx.path, renamed), eid, fields.get("id")
 
 
 def _mapping(ctx: _Ctx, node: yaml.MappingNode, prefix: str, allowed, required) -> dict[str, yaml.Node]:

@@ -1,0 +1,90 @@
+"""Shared fixtures: a temp copy of the project, real builds, a real Anki collection."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_FILES = ("build.py", "pyproject.toml", "entries.lock", "studydeck", "templates", "entries")
+DECK_STEM = "쿠버네티스-스터디"
+
+
+def copy_project(dest: Path, with_git: bool = False) -> Path:
+    """A copy of the project's inputs (no dist/), optionally as a fresh git repository."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    if with_git:
+        git(dest, "init", "-q")
+        git(dest, "add", "-A")
+        commit(dest, "initial", when=1_700_000_000)
+    return dest
+
+
+def git(cwd: Path, *args: str, env: dict | None = None) -> str:
+    full_env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+                "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid", **(env or {})}
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          env=full_env).stdout
+
+
+def commit(cwd: Path, message: str, when: int) -> None:
+    stamp = f"@{when} +0000"
+    git(cwd, "commit", "-q", "-m", message, env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})
+
+
+def run_build(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `python build.py ARGS` in project exactly as a user would."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "GITHUB_ACTIONS",
+                                                              "STUDYDECK_VERSION")}
+    return subprocess.run([sys.executable, "build.py", *args], cwd=project, capture_output=True, text=True,
+                          env={**clean, **(env or {})}, timeout=600)
+
+
+def outputs(project: Path) -> dict[str, Path]:
+    dist = project / "dist"
+    return {"apkg": dist / f"{DECK_STEM}.apkg", "pdf": dist / f"{DECK_STEM}.pdf",
+            "html": dist / f"{DECK_STEM}.html", "changes": dist / "CHANGES.md"}
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> dict[str, Path]:
+    """The default project built once with `python build.py`, for read-only tests."""
+    project = copy_project(tmp_path_factory.mktemp("built") / "project")
+    done = run_build(project)
+    assert done.returncode == 0, done.stderr
+    paths = outputs(project)
+    paths["project"] = project
+    paths["stdout"] = done.stdout
+    return paths
+
+
+def new_collection(folder: Path):
+    from anki.collection import Collection
+
+    folder.mkdir(parents=True, exist_ok=True)
+    return Collection(str(folder / "collection.anki2"))
+
+
+def import_apkg(col, apkg: Path):
+    """Import with Anki's default options (update notes and notetypes if newer, no merge)."""
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    return col.import_anki_package(ImportAnkiPackageRequest(package_path=str(apkg),
+                                                            options=ImportAnkiPackageOptions()))
+
+
+@pytest.fixture
+def collection(tmp_path):
+    col = new_collection(tmp_path / "anki")
+    yield col
+    col.close()

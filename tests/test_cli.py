@@ -1,0 +1,53 @@
+"""`python build.py` as a user runs it: outputs, messages, exit codes."""
+from __future__ import annotations
+
+from conftest import copy_project, outputs, run_build
+
+
+def test_build_writes_deck_sheet_and_changes(built):
+    for key in ("apkg", "pdf", "html", "changes"):
+        assert built[key].stat().st_size > 0, key
+    out = built["stdout"]
+    assert "12 entries -> 35 notes, 75 cards, 3 pages" in out
+    assert "wrote dist/쿠버네티스-스터디.apkg" in out
+    assert "wrote dist/쿠버네티스-스터디.pdf" in out
+
+
+def test_check_validates_and_writes_nothing(tmp_path):
+    project = copy_project(tmp_path / "p")
+    done = run_build(project, "--check")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok: 12 entries, 35 notes, 75 cards")
+    assert not (project / "dist").exists()
+
+
+def test_only_deck_and_out_dir(tmp_path):
+    project = copy_project(tmp_path / "p")
+    done = run_build(project, "--only", "deck", "--out", "elsewhere", "-q")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    made = sorted(p.name for p in (project / "elsewhere").iterdir())
+    assert made == ["CHANGES.md", "쿠버네티스-스터디.apkg"]
+
+
+def test_bad_usage_exits_2(tmp_path):
+    project = copy_project(tmp_path / "p")
+    done = run_build(project, "--only", "poster")
+    assert done.returncode == 2
+    assert "invalid choice: 'poster'" in done.stderr
+
+
+def test_bad_entry_exits_1_without_traceback_and_keeps_dist(tmp_path):
+    project = copy_project(tmp_path / "p")
+    assert run_build(project, "--only", "deck").returncode == 0
+    before = outputs(project)["apkg"].read_bytes()
+    pod = project / "entries" / "pod.yaml"
+    pod.write_text(pod.read_text("utf-8").replace("{{c2::가장 작은 단위}}", "{{c2::가장 작은 단위"), "utf-8")
+    done = run_build(project)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        "entries/pod.yaml:9:11: definitions[0].text: unbalanced cloze: '{{c2::' is never closed",
+        "1 problem(s) in entries/; nothing was written"]
+    assert outputs(project)["apkg"].read_bytes() == before
+    assert not outputs(project)["pdf"].exists()

@@ -1,0 +1,102 @@
+"""The built .apkg, read through Anki's own engine."""
+from __future__ import annotations
+
+import html
+import re
+
+import yaml
+
+from conftest import ROOT, import_apkg
+from studydeck import deck
+
+ENTRIES = {p.stem: yaml.safe_load(p.read_text("utf-8")) for p in sorted((ROOT / "entries").glob("*.yaml"))}
+
+
+def visible(card_html: str) -> str:
+    """The text a user sees on a rendered card: no style block, no tags."""
+    body = re.sub(r"<style>.*?</style>", "", card_html, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", body))
+
+
+def _expected_cards() -> int:
+    total = 0
+    for entry in ENTRIES.values():
+        for d in entry["definitions"]:
+            total += len(set(re.findall(r"\{\{c(\d+)::", d["text"]))) or 1
+    return total
+
+
+def test_notetype_fields_and_template_are_pinned():
+    # Changing any of these makes Anki import a copy of the notetype and refuse to
+    # update users' notes. See README, "Changing the note type", before touching them.
+    assert deck.NOTETYPE_ID == 1731852046
+    assert deck.FIELDS == ("Text", "Term", "Title", "Points", "Related", "Source", "Id")
+    assert deck.TEMPLATE_NAME == "Cloze"
+
+
+def test_import_counts_notetype_decks_and_tags(built, collection):
+    import_apkg(collection, built["apkg"])
+    definitions = sum(len(e["definitions"]) for e in ENTRIES.values())
+    assert collection.note_count() == definitions == 35
+    assert collection.card_count() == _expected_cards()
+    nt = collection.models.by_name(deck.NOTETYPE_NAME)
+    assert nt["type"] == 1  # MODEL_CLOZE
+    assert [f["name"] for f in nt["flds"]] == list(deck.FIELDS)
+    assert [t["name"] for t in nt["tmpls"]] == ["Cloze"]
+    assert "{{cloze:Text}}" in nt["tmpls"][0]["qfmt"]
+    names = {d.name for d in collection.decks.all_names_and_ids()}
+    assert {"쿠버네티스 스터디::object", "쿠버네티스 스터디::개념"} <= names
+    pod = collection.get_note(collection.find_notes('"Id:pod" "Term:Pod"')[0])
+    assert set(pod.tags) == {"object", "workload"}
+    assert collection.decks.name(collection.get_card(pod.card_ids()[0]).did) == "쿠버네티스 스터디::object"
+    assert len(collection.find_notes("tag:개념")) == sum(
+        len(e["definitions"]) for e in ENTRIES.values() if e["group"] == "개념")
+
+
+def test_rendered_question_hides_the_deleted_text(built, collection):
+    import_apkg(collection, built["apkg"])
+    note = collection.get_note(collection.find_notes('"Id:pod" "Term:Pod"')[0])
+    first = next(c for c in note.cards() if c.ord == 0)
+    question = visible(first.question())
+    assert question.startswith("[...]는 같은 실행 환경에서")
+    assert "Pod는" not in question
+    assert "배포할 수 있는 가장 작은 단위다" in question  # c2 stays visible on card 1
+    answer = first.answer()
+    assert '<span class="cloze" data-ordinal="1">Pod</span>는' in answer
+    assert "한 Pod의 모든 컨테이너는 항상 같은 노드" in answer  # key points on the back
+    assert "사이드카 패턴, Service와 port, PV &amp; PVC" in answer  # related entries
+
+
+def test_auto_cloze_keeps_the_particle_outside(built, collection):
+    import_apkg(collection, built["apkg"])
+    note = collection.get_note(collection.find_notes('"Id:network" "Term:네트워크"')[0])
+    assert note["Text"].startswith("{{c1::네트워크}}는 ")
+    assert visible(note.cards()[0].question()).startswith("[...]는 서로 다른 컴퓨터끼리")
+
+
+def test_hint_is_shown_in_the_question(tmp_path, collection):
+    from conftest import copy_project, outputs, run_build
+
+    project = copy_project(tmp_path / "p")
+    pod = project / "entries" / "pod.yaml"
+    pod.write_text(pod.read_text("utf-8").replace("{{c2::가장 작은 단위}}", "{{c2::가장 작은 단위::크기}}"), "utf-8")
+    assert run_build(project, "--only", "deck").returncode == 0
+    import_apkg(collection, outputs(project)["apkg"])
+    note = collection.get_note(collection.find_notes('"Id:pod" "Term:Pod"')[0])
+    second = next(c for c in note.cards() if c.ord == 1)
+    assert "배포할 수 있는 [크기]다." in visible(second.question())
+
+
+def test_nested_clozes_get_their_own_cards(tmp_path, collection):
+    from conftest import copy_project, outputs, run_build
+
+    project = copy_project(tmp_path / "p")
+    path = project / "entries" / "pod.yaml"
+    text = path.read_text("utf-8").replace("{{c2::가장 작은 단위}}", "{{c2::가장 작은 {{c4::단위}}}}")
+    path.write_text(text, "utf-8")
+    assert run_build(project, "--only", "deck").returncode == 0
+    import_apkg(collection, outputs(project)["apkg"])
+    note = collection.get_note(collection.find_notes('"Id:pod" "Term:Pod"')[0])
+    assert sorted(c.ord for c in note.cards()) == [0, 1, 3]
+    inner = next(c for c in note.cards() if c.ord == 3)
+    assert "배포할 수 있는 가장 작은 [...]다." in visible(inner.question())
