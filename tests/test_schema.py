@@ -1,0 +1,29 @@
+"""entries/schema.json: every entry references it and passes it; it refuses what the build refuses."""
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import ROOT
+
+SCHEMA = json.loads((ROOT / "entries" / "schema.json").read_text("utf-8"))
+FILES = sorted((ROOT / "entries").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_entry_references_and_passes_the_schema(path):
+    text = path.read_text("utf-8")
+    assert text.startswith("# yaml-language-server: $schema=schema.json\n")
+    jsonschema.validate(yaml.safe_load(text), SCHEMA)
+
+
+@pytest.mark.parametrize("change", [
+    {"defintions": []}, {"group": "objects"}, {"id": "Pod"}, {"points": ["하나"]},
+])
+def test_schema_refuses_typical_mistakes(change):
+    entry = yaml.safe_load((ROOT / "entries" / "pod.yaml").read_text("utf-8")) | change
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(entry, SCHEMA)
