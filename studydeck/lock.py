@@ -124,27 +124,23 @@ def note_hash(note: Note) -> str:
 
 def update(lock: Lock, entries: list[Entry], notes: list[Note], mods: dict[str, int], notetype: dict,
            renames, gone: list[str], version: str) -> tuple[Lock, Changes]:
-    """The lock after this build, and what changed against the one before."""
-    by_guid = {n.guid: n for n in notes}
+    """The lock after this build, and what changed since the one before."""
     paths = {e.id: e.path for e in entries}
     renamed_from = {new: old for old, new in renames}
     new, added, changed = Lock(notetype=notetype, removed=dict(lock.removed)), [], []
     for note in notes:
         name = f"{note.entry_id}/{note.key}"
         before = lock.notes.get(renamed_from.get(name, name))
-        h = note_hash(note)
-        entry = {"guid": note.guid, "hash": h, "mod": mods[note.guid], "path": paths[note.entry_id],
-                 "term": _term(by_guid[note.guid]), "added": before["added"] if before else version,
-                 "since": before["since"] if before and before["hash"] == h else version}
-        new.notes[name] = entry
+        digest = note_hash(note)
+        new.notes[name] = {"guid": note.guid, "hash": digest, "mod": mods[note.guid],
+                           "path": paths[note.entry_id], "term": _term(note)}
         new.removed.pop(name, None)
-        if entry["added"] == version:
+        if before is None:
             added.append(name)
-        elif entry["since"] == version:
+        elif before["hash"] != digest:
             changed.append(name)
-    for name in gone:
-        new.removed[name] = {**lock.notes[name], "removed_in": version}
-    removed = {k: v for k, v in new.removed.items() if v.get("removed_in") == version}
+    removed = {name: {**lock.notes[name], "removed_in": version} for name in gone}
+    new.removed.update(removed)
     return new, Changes(sorted(added), sorted(changed), sorted(renames), removed)
 
 

@@ -90,7 +90,7 @@ def build(opts: Options, say: Callable[[str], None] = print) -> Result:
         built = stamp.release_time(mods, nt_stamp["mod"])
         html = sheet.render_html(entries, config, templates, built)
         say(f"laying out the sheet for {len(entries)} entries ...")
-        pdf, result.pages = sheet.render_pdf(html, templates)
+        pdf, result.pages = sheet.render_pdf(html, templates, built)
         files[f"{stem}.html"], files[f"{stem}.pdf"] = html.encode(), pdf
     files["CHANGES.md"] = changes.render(config, diff, new_lock, nt.name).encode()
     # 3. Write all outputs or none, then record the identities they were built with.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,6 +15,9 @@ from markupsafe import Markup
 from . import markup
 from .errors import BuildError
 from .model import GROUPS, Config, Entry
+from .stamp import SDE
+
+
 
 GROUP_LABELS = {"object": "오브젝트 (object)", "개념": "개념"}
 
@@ -49,20 +53,30 @@ def _entry_view(entry: Entry, titles: dict[str, str]) -> dict:
     }
 
 
-def render_pdf(html: str, templates: Path) -> tuple[bytes, int]:
-    """Lay the HTML out with WeasyPrint; fonts and CSS come from templates/ only."""
+def render_pdf(html: str, templates: Path, built: int) -> tuple[bytes, int]:
+    """Lay the HTML out with WeasyPrint; fonts and CSS come from templates/ only.
+
+    Without HarfBuzz-Subset, fontTools subsets the font and stamps its head.modified with
+    the clock unless SOURCE_DATE_EPOCH is set: set it to the release time for this call.
+    """
     from weasyprint import HTML  # heavy: imported only when a sheet is built
     from weasyprint.text.fonts import FontConfiguration
 
     warnings = _CollectWarnings()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(warnings)
+    saved = os.environ.get(SDE)
+    os.environ[SDE] = str(built)
     try:
         doc = HTML(string=html, base_url=templates.resolve().as_uri() + "/",
                    url_fetcher=_fetcher(templates)).render(font_config=FontConfiguration())
         pdf = doc.write_pdf()
     finally:
         logger.removeHandler(warnings)
+        if saved is None:
+            del os.environ[SDE]
+        else:
+            os.environ[SDE] = saved
     if warnings.messages:
         raise BuildError("the sheet did not render cleanly, so nothing was written:\n  "
                          + "\n  ".join(warnings.messages))

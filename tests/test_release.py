@@ -1,0 +1,113 @@
+"""Re-importing releases into a studied collection, through Anki's own importer."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from conftest import commit, copy_project, git, import_apkg, new_collection, outputs, run_build
+
+NEW_ENTRY = """# yaml-language-server: $schema=schema.json
+id: configmap
+title: ConfigMap
+group: object
+definitions:
+  - key: configmap
+    term: ConfigMap
+    text: ConfigMap은 기밀이 아닌 설정 데이터를 키-값 쌍으로 저장하는 API 오브젝트다.
+points:
+  - Pod는 ConfigMap을 환경 변수나 볼륨의 파일로 받아 쓴다.
+  - 설정을 컨테이너 이미지와 분리해 이미지를 바꾸지 않고 설정만 바꿀 수 있다.
+  - 비밀번호 같은 기밀 데이터는 Secret에 둔다.
+"""
+
+
+def _answer_all(col) -> int:
+    for cid in col.find_cards(""):
+        card = col.get_card(cid)
+        card.start_timer()
+        col.sched.answerCard(card, 3)
+    return col.db.scalar("select count() from revlog")
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+
+
+def test_three_releases_keep_history_and_bring_edits(tmp_path):
+    project = copy_project(tmp_path / "p", with_git=True)
+    now = int(time.time()) - 600
+    commit(project, "v1", when=now) if git(project, "status", "--porcelain") else None
+    assert run_build(project, "--only", "deck").returncode == 0
+    col = new_collection(tmp_path / "anki")
+    import_apkg(col, outputs(project)["apkg"])
+    notes_v1, cards_v1 = col.note_count(), col.card_count()
+    reviews = _answer_all(col)
+    assert reviews == cards_v1
+    scheduled = {cid: col.get_card(cid).due for cid in col.find_cards("")}
+
+    # v2: one definition edited, one entry added, the card CSS changed; committed a bit later.
+    _edit(project / "entries" / "pod.yaml", "{{c2::가장 작은 단위}}다.", "{{c2::가장 작은 단위}}이다.")
+    (project / "entries" / "configmap.yaml").write_text(NEW_ENTRY, "utf-8")
+    _edit(project / "templates" / "card" / "card.css", "font-size: 20px;", "font-size: 21px;")
+    git(project, "add", "-A")
+    commit(project, "v2", when=now + 60)
+    done = run_build(project, "--only", "deck")
+    assert done.returncode == 0, done.stderr
+    assert "(1 added, 1 changed, 0 renamed, 0 removed)" in done.stdout
+    log = import_apkg(col, outputs(project)["apkg"]).log
+    assert (len(log.new), len(log.updated), len(log.duplicate)) == (1, 1, notes_v1 - 1)
+    assert col.note_count() == notes_v1 + 1
+    pod = col.get_note(col.find_notes('"Id:pod" "Term:Pod"')[0])
+    assert pod["Text"].endswith("{{c2::가장 작은 단위}}이다.")
+    assert "font-size: 21px;" in col.models.by_name("k8s-study-deck cloze")["css"]
+    assert len(col.models.all_names_and_ids()) == len({m.name for m in col.models.all_names_and_ids()})
+    assert col.db.scalar("select count() from revlog") == reviews
+    for cid, due in scheduled.items():
+        card = col.get_card(cid)
+        assert card.type != 0 and card.due == due, cid  # not reset to new, same schedule
+
+    # v3: nothing changed (the lock the v2 build wrote is committed): importing changes nothing.
+    git(project, "add", "-A")
+    commit(project, "lock", when=now + 120)
+    before = {nid: col.get_note(nid).mod for nid in col.find_notes("")}
+    assert run_build(project, "--only", "deck").returncode == 0
+    log = import_apkg(col, outputs(project)["apkg"]).log
+    assert (len(log.new), len(log.updated)) == (0, 0)
+    assert {nid: col.get_note(nid).mod for nid in col.find_notes("")} == before
+    assert col.db.scalar("select count() from revlog") == reviews
+    col.close()
+
+
+def test_two_fresh_clones_build_identical_bytes(tmp_path):
+    origin = copy_project(tmp_path / "origin", with_git=True)
+    results = []
+    for name in ("a", "b"):
+        clone = tmp_path / name
+        git(tmp_path, "clone", "-q", str(origin), str(clone))
+        assert run_build(clone).returncode == 0
+        results.append({p.name: p.read_bytes() for p in sorted((clone / "dist").iterdir())})
+        time.sleep(2)
+    assert sorted(results[0]) == sorted(results[1])
+    for name in results[0]:
+        assert results[0][name] == results[1][name], name
+
+
+def test_renaming_an_entry_id_without_renamed_from_fails_naming_both(tmp_path):
+    project = copy_project(tmp_path / "p")
+    _edit(project / "entries" / "pod.yaml", "id: pod\n", "id: pods\n")
+    for other in ("pv-pvc", "sidecar-pattern", "rolling-update", "service-port"):
+        path = project / "entries" / f"{other}.yaml"
+        path.write_text(path.read_text("utf-8").replace("[pod,", "[pods,").replace("[pod]", "[pods]"), "utf-8")
+    done = run_build(project)
+    assert done.returncode == 1
+    assert ("entries/pod.yaml: note 'pod/pod' (GUID k8s-study-deck:" in done.stderr)
+    assert ("entry 'pod' seems renamed to 'pods': add 'renamed_from: pod' to the entry 'pods' "
+            "to keep its notes and review history") in done.stderr
+    assert not (project / "dist").exists()
+
+    _edit(project / "entries" / "pod.yaml", "id: pods\n", "id: pods\nrenamed_from: pod\n")
+    done = run_build(project, "--only", "deck")
+    assert done.returncode == 0, done.stderr
+    assert "(0 added, 0 changed, 2 renamed, 0 removed)" in done.stdout or "2 renamed" in done.stdout
