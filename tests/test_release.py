@@ -111,3 +111,30 @@ def test_renaming_an_entry_id_without_renamed_from_fails_naming_both(tmp_path):
     done = run_build(project, "--only", "deck")
     assert done.returncode == 0, done.stderr
     assert "(0 added, 0 changed, 2 renamed, 0 removed)" in done.stdout or "2 renamed" in done.stdout
+
+
+def test_removing_a_definition_needs_accept_removals_and_is_listed(tmp_path):
+    project = copy_project(tmp_path / "p")
+    _edit(project / "entries" / "redundancy.yaml",
+          "  - key: spof\n    term: SPoF\n    text: SPoF(Single Point of Failure)는 그 한 곳이 고장 나면 "
+          "전체 서비스가 멈추는 지점이다.\n", "")
+    done = run_build(project, "--only", "deck")
+    assert done.returncode == 1
+    assert ("entries/redundancy.yaml: note 'redundancy/spof' (GUID k8s-study-deck:" in done.stderr)
+    assert "if you removed it on purpose, build with --accept-removals" in done.stderr
+    done = run_build(project, "--only", "deck", "--accept-removals")
+    assert done.returncode == 0, done.stderr
+    assert "(0 added, 0 changed, 0 renamed, 1 removed)" in done.stdout
+    changes = outputs(project)["changes"].read_text("utf-8")
+    assert "## Removed (1)" in changes
+    assert '`redundancy/spof` (SPoF), GUID `k8s-study-deck:' in changes
+    assert '"Id:redundancy" "Term:SPoF"' in changes
+
+
+def test_two_notes_claiming_one_guid_fail(tmp_path):
+    project = copy_project(tmp_path / "p")
+    _edit(project / "entries" / "pod.yaml", "  - key: shared-namespaces\n",
+          "  - key: shared-namespaces-2\n    renamed_from: pod\n")
+    done = run_build(project, "--check")
+    assert done.returncode == 1
+    assert "notes 'pod/pod' and 'pod/shared-namespaces-2' would share the GUID k8s-study-deck:" in done.stderr
