@@ -76,7 +76,7 @@ def _unsafe_tags(rel: str, node: yaml.Node):
         n = stack.pop()
         if n.tag not in SAFE_TAGS:
             yield Problem(rel, n.start_mark.line + 1, n.start_mark.column + 1, "",
-                          f"YAML tag '{n.tag}' is not allowed; entries are plain data")
+                          f"YAML tag '{n.tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed; entries are plain data")
         if isinstance(n, yaml.MappingNode):
             for k, v in n.value:
                 stack.extend((k, v))

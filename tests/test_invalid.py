@@ -1,0 +1,112 @@
+"""Bad input: one file per mistake in tests/data/invalid/, each with its exact message."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import ROOT, copy_project, outputs, run_build
+
+INVALID = ROOT / "tests" / "data" / "invalid"
+EXPECTED = {
+    "alias": ["12:5: YAML syntax: aliases (*name) are not supported in entries"],
+    "bad-group": ["4:8: group: must be one of object, 개념, not 'objects'"],
+    "bad-source": ["13:9: source: must be an https:// URL, not 'javascript:alert(1)'"],
+    "bad-tag": ["13:8: tags[0]: tag 'two words' has a space or a quote; Anki tags are single words (use - or ::)"],
+    "cloze-empty": ["8:11: definitions[0].text: cloze with an empty answer: '{{c1::}}'"],
+    "cloze-too-deep": ["8:11: definitions[0].text: '{{c4::' is nested 4 deep; at most 3 levels are allowed"],
+    "cloze-zero": ["8:11: definitions[0].text: cloze numbers start at 1: '{{c0::'"],
+    "custom-tag": ["3:8: YAML tag '!include' is not allowed; entries are plain data"],
+    "duplicate-id": ["2:5: id: duplicate entry id 'pod' (also in entries/pod.yaml)"],
+    "duplicate-key": ["9:5: definitions[1].key: duplicate definition key 'term' (also definitions[0])"],
+    "empty": [" file is empty"],
+    "empty-string": ["3:8: title: must not be empty"],
+    "hint-colons": ["8:11: definitions[0].text: '::' twice in '{{c1::': Anki reads everything after the first "
+                    "'::' as the hint"],
+    "missing-field": ["2:1: title: required field is missing"],
+    "no-cloze-no-term": ["8:11: definitions[0].text: has no cloze and the term '샘플' does not occur in it, so "
+                         "nothing can be deleted automatically; mark one with {{c1::...}}"],
+    "not-mapping": ["1:1: the top level must be a mapping of fields (id: ..., title: ...)"],
+    "not-slug": ["2:5: id: 'Sample_Entry' is not a slug: use lowercase a-z, 0-9 and single hyphens"],
+    "not-utf8": ["3:8: not UTF-8: byte 0xff at offset 79; save the file as UTF-8"],
+    "python-tag": ["3:8: YAML tag '!!python/object:os.system' is not allowed; entries are plain data"],
+    "related-missing": ["13:11: related[0]: no entry has the id 'podd' (did you mean 'pod'?)"],
+    "template-braces": ["8:11: definitions[0].text: '{{' that is not a cloze: Anki would read it as template or "
+                        "cloze syntax; put it in `code` or write '{ {'"],
+    "too-few-points": ["10:3: points: has 1 items; write 3 to 6 key points"],
+    "too-large": [" file is 90,223 bytes; the limit is 65,536"],
+    "unbalanced-cloze": ["8:11: definitions[0].text: unbalanced cloze: '{{c2::' is never closed"],
+    "unknown-key": ["2:1: definitions: required field is missing",
+                    "5:1: defintions: unknown key 'defintions' (did you mean 'definitions'?)"],
+    "wrong-type": ["3:8: title: must be a string, not a number"],
+    "yaml-syntax": ["4:6: YAML syntax: while parsing a flow sequence: expected ',' or ']', but got ':'"],
+}
+
+
+def test_every_invalid_file_has_an_expected_message():
+    assert sorted(p.stem for p in INVALID.glob("*.yaml")) == sorted(EXPECTED)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return copy_project(tmp_path_factory.mktemp("invalid") / "p")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_invalid_entry_gets_its_exact_message(project, name):
+    target = project / "entries" / f"zz-{name}.yaml"
+    shutil.copy(INVALID / f"{name}.yaml", target)
+    try:
+        done = run_build(project, "--check")
+    finally:
+        target.unlink()
+    path = f"entries/zz-{name}.yaml"
+    lines = [f"{path}:{m}" for m in EXPECTED[name]]
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == lines + [f"{len(lines)} problem(s) in entries/; nothing was written"]
+    assert done.stdout == ""
+
+
+def test_all_problems_of_all_files_at_once_sorted_with_annotations(tmp_path):
+    project = copy_project(tmp_path / "p")
+    for name in ("wrong-type", "bad-group", "cloze-zero"):
+        text = (INVALID / f"{name}.yaml").read_text("utf-8").replace("id: sample", f"id: {name}")
+        (project / "entries" / f"zz-{name}.yaml").write_text(text, "utf-8")
+    done = run_build(project, "--check", env={"GITHUB_ACTIONS": "true"})
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[:3] == [
+        "entries/zz-bad-group.yaml:4:8: group: must be one of object, 개념, not 'objects'",
+        "entries/zz-cloze-zero.yaml:8:11: definitions[0].text: cloze numbers start at 1: '{{c0::'",
+        "entries/zz-wrong-type.yaml:3:8: title: must be a string, not a number",
+    ]
+    assert ("::error file=entries/zz-bad-group.yaml,line=4,col=8::group: must be one of object, 개념, "
+            "not 'objects'") in done.stdout.splitlines()
+    assert "Traceback" not in done.stderr
+
+
+def test_a_bom_is_accepted(tmp_path):
+    project = copy_project(tmp_path / "p")
+    path = project / "entries" / "pod.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    done = run_build(project, "--check")
+    assert done.returncode == 0, done.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    project = copy_project(tmp_path / "p")
+    shutil.copy(INVALID / "bad-group.yaml", project / "entries" / "zz.yaml")
+    done = run_build(project, "--check", "--debug")
+    assert done.returncode != 0 and "Traceback" in done.stderr
+
+
+def test_a_failure_while_making_the_sheet_leaves_dist_untouched(tmp_path):
+    project = copy_project(tmp_path / "p")
+    assert run_build(project).returncode == 0
+    before = {p.name: p.read_bytes() for p in (project / "dist").iterdir()}
+    pod = project / "entries" / "pod.yaml"
+    pod.write_text(pod.read_text("utf-8").replace("다.\n", "였다.\n", 1), "utf-8")
+    template = project / "templates" / "sheet.html.j2"
+    template.write_text(template.read_text("utf-8").replace("{{ e.title }}", "{{ e.no_such_field }}"), "utf-8")
+    done = run_build(project)
+    assert done.returncode != 0
+    assert {p.name: p.read_bytes() for p in (project / "dist").iterdir()} == before
