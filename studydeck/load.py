@@ -58,6 +58,10 @@ def load(path: Path, rel: str) -> tuple[Source | None, list[Problem]]:
         return None, [_yaml_problem(rel, exc)]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML always marks its errors
         return None, [Problem(rel, 0, 0, "", f"YAML error: {exc}")]
+    except RecursionError:
+        return None, [Problem(rel, 0, 0, "", "YAML nesting is too deep")]
+    if node is None:
+        return None, [Problem(rel, 0, 0, "", "file is empty")]
     problems = list(_unsafe_tags(rel, node))
     return (None if problems else Source(rel, node, text)), problems
 
