@@ -61,6 +61,7 @@ def render_pdf(html: str, templates: Path, built: int) -> tuple[bytes, int]:
     """
     from weasyprint import HTML  # heavy: imported only when a sheet is built
     from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import FatalURLFetchingError
 
     warnings = _CollectWarnings()
     logger = logging.getLogger("weasyprint")
@@ -71,6 +72,8 @@ def render_pdf(html: str, templates: Path, built: int) -> tuple[bytes, int]:
         doc = HTML(string=html, base_url=templates.resolve().as_uri() + "/",
                    url_fetcher=_fetcher(templates)).render(font_config=FontConfiguration())
         pdf = doc.write_pdf()
+    except FatalURLFetchingError as exc:
+        raise BuildError(f"the sheet asked for a file it may not load: {exc.__cause__ or exc}") from None
     finally:
         logger.removeHandler(warnings)
         if saved is None:
