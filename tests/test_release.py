@@ -47,12 +47,14 @@ def test_three_releases_keep_history_and_bring_edits(tmp_path):
     assert reviews == cards_v1
     scheduled = {cid: col.get_card(cid).due for cid in col.find_cards("")}
 
-    # v2: one definition edited, one entry added, the card CSS changed; committed a bit later.
+    # v2: one definition edited, one entry added, the card CSS changed; committed after the
+    # v1 import (Anki 24.11 and older store the import time as the note's time).
+    time.sleep(1.5)
     _edit(project / "entries" / "pod.yaml", "{{c2::가장 작은 단위}}다.", "{{c2::가장 작은 단위}}이다.")
     (project / "entries" / "configmap.yaml").write_text(NEW_ENTRY, "utf-8")
     _edit(project / "templates" / "card" / "card.css", "font-size: 20px;", "font-size: 21px;")
     git(project, "add", "-A")
-    commit(project, "v2", when=now + 60)
+    commit(project, "v2", when=int(time.time()))
     done = run_build(project, "--only", "deck")
     assert done.returncode == 0, done.stderr
     assert "(1 added, 1 changed, 0 renamed, 0 removed)" in done.stdout
@@ -70,7 +72,7 @@ def test_three_releases_keep_history_and_bring_edits(tmp_path):
 
     # v3: nothing changed (the lock the v2 build wrote is committed): importing changes nothing.
     git(project, "add", "-A")
-    commit(project, "lock", when=now + 120)
+    commit(project, "lock", when=int(time.time()))
     before = {nid: col.get_note(nid).mod for nid in col.find_notes("")}
     assert run_build(project, "--only", "deck").returncode == 0
     log = import_apkg(col, outputs(project)["apkg"]).log
