@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .errors import BuildError, UsageError
+from .model import GROUPS, MAX_COLUMNS, PAPERS, PrintOptions
 
 EXIT_OK, EXIT_BAD_ENTRIES, EXIT_USAGE = 0, 1, 2
 
@@ -14,8 +15,22 @@ EXIT_OK, EXIT_BAD_ENTRIES, EXIT_USAGE = 0, 1, 2
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="build.py", description=(
         "Build the Anki cloze deck (.apkg) and the printable study sheet (.pdf, .html) from entries/."))
-    p.add_argument("--only", choices=("deck", "sheet"), help="build only the deck or only the sheet")
+    p.add_argument("--only", choices=("deck", "sheet", "worksheet"),
+                   help="build only the deck, only the cheat sheet (.pdf and .html) or only the worksheet")
     p.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: dist/ in the project)")
+    sheets = p.add_argument_group("printed sheets", "These shape both PDFs; the deck always holds every entry. "
+                                  "With --group or --tag the PDFs are named after the subset "
+                                  "(e.g. *-object.pdf) so the full sheets are not replaced.")
+    sheets.add_argument("--paper", choices=tuple(PAPERS), default="a4", help="paper size (default: a4)")
+    sheets.add_argument("--columns", metavar="N", type=_columns, default=2,
+                        help=f"columns per page, 1 to {MAX_COLUMNS} (default: 2)")
+    sheets.add_argument("--group", action="append", choices=GROUPS, default=[],
+                        help="print only this group's entries (repeatable)")
+    sheets.add_argument("--tag", metavar="T", action="append", default=[],
+                        help="print only entries tagged T (repeatable: any of them)")
+    p.add_argument("--changes-since", metavar="LOCKFILE", type=Path,
+                   help="list in CHANGES.md what changed since this entries.lock (a previous release's; "
+                        "an empty file means there was none)")
     p.add_argument("--check", action="store_true", help="validate entries and identities only; write nothing")
     p.add_argument("--accept-removals", action="store_true",
                    help="allow notes to disappear; they are listed as removed in CHANGES.md")
@@ -24,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     return p
+
+
+def _columns(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= MAX_COLUMNS:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_COLUMNS}, not '{value}'")
+    return int(value)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     out = (args.out or root / "dist").resolve()
     say = (lambda msg: None) if args.quiet else (lambda msg: print(msg, flush=True))
     try:
-        result = build(Options(root, out, args.only, args.check, args.accept_removals, args.locked), say)
+        if args.only == "deck" and (args.group or args.tag):
+            raise UsageError("--group and --tag choose what the printed sheets show; they do nothing "
+                             "with --only deck (the deck always holds every entry)")
+        printing = PrintOptions(args.paper, args.columns, tuple(dict.fromkeys(args.group)),
+                                tuple(dict.fromkeys(args.tag)))
+        result = build(Options(root, out, args.only, args.check, args.accept_removals, args.locked,
+                               printing, args.changes_since), say)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -51,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         say(f"ok: {result.entries} entries, {result.notes} notes, {result.cards} cards ({result.summary}); "
             "nothing written")
         return EXIT_OK
+    pages = ", ".join(f"{kind} {n} pages" for kind, n in result.pages.items())
     say(f"{result.entries} entries -> {result.notes} notes, {result.cards} cards"
-        + (f", {result.pages} pages" if result.pages else "") + f" ({result.summary})")
+        + (f"; {pages}" if pages else "") + f" ({result.summary})")
     for path in result.written:
         say(f"wrote {_shown(path)}")
     return EXIT_OK

@@ -44,13 +44,23 @@ def read_lock(root: Path) -> Lock:
     path = root / LOCK_NAME
     if not path.exists():
         return Lock()
+    return read_lock_file(path)
+
+
+def read_lock_file(path: Path) -> Lock:
+    """A lock file; an empty file stands for "no earlier release" (every note is new)."""
+    try:
+        if not path.read_bytes().strip():
+            return Lock()
+    except OSError as exc:
+        raise BuildError(f"{path}: cannot read it ({exc.strerror})") from None
     try:
         data = json.loads(path.read_text("utf-8"))
         if data.get("format") != FORMAT:
             raise ValueError(f"unknown format {data.get('format')!r}")
         return Lock(dict(data["notes"]), dict(data.get("removed", {})), dict(data.get("notetype", {})))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise BuildError(f"{LOCK_NAME}: cannot read it ({exc}); restore it from git") from None
+        raise BuildError(f"{path.name}: cannot read it ({exc}); restore it from git") from None
 
 
 def content_hash(*parts) -> str:
@@ -142,6 +152,24 @@ def update(lock: Lock, entries: list[Entry], notes: list[Note], mods: dict[str, 
     removed = {name: {**lock.notes[name], "removed_in": version} for name in gone}
     new.removed.update(removed)
     return new, Changes(sorted(added), sorted(changed), sorted(renames), removed)
+
+
+def diff(before: Lock, after: Lock, version: str) -> Changes:
+    """What changed between two locks (e.g. the previous release's and this one), matched by GUID."""
+    old_names = {n["guid"]: name for name, n in before.notes.items()}
+    guids = {n["guid"] for n in after.notes.values()}
+    added, changed, renamed = [], [], []
+    for name, note in after.notes.items():
+        old = old_names.get(note["guid"])
+        if old is None:
+            added.append(name)
+            continue
+        if old != name:
+            renamed.append((old, name))
+        if before.notes[old]["hash"] != note["hash"]:
+            changed.append(name)
+    removed = {name: {**n, "removed_in": version} for name, n in before.notes.items() if n["guid"] not in guids}
+    return Changes(sorted(added), sorted(changed), sorted(renamed), removed)
 
 
 def _term(note: Note) -> str:

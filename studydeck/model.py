@@ -34,3 +34,30 @@ class Config:
     deck: str
     guid_prefix: str
     version: str
+
+
+PAPERS = {"a4": "A4", "letter": "letter"}  # --paper value -> CSS page size
+MAX_COLUMNS = 4
+
+
+@dataclass(frozen=True)
+class PrintOptions:
+    """How the sheets are printed, and which entries they show (the deck always has all)."""
+
+    paper: str = "a4"
+    columns: int = 2
+    groups: tuple[str, ...] = ()  # empty: every group
+    tags: tuple[str, ...] = ()  # empty: every entry; else entries with any of these tags
+
+    def select(self, entries: list[Entry]) -> list[Entry]:
+        return [e for e in entries
+                if (not self.groups or e.group in self.groups)
+                and (not self.tags or set(self.tags) & set(e.tags))]
+
+    @property
+    def subset(self) -> bool:
+        return bool(self.groups or self.tags)
+
+    def suffix(self) -> str:
+        """Added to the sheets' file names when they print a subset, so the full ones are not replaced."""
+        return "".join(f"-{part}" for part in (*self.groups, *self.tags))

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from . import apkg, changes, deck, history, lock, sheet, stamp
+from . import apkg, changes, deck, glyphs, history, lock, pdf, sheet, stamp
 from .config import load_config
-from .errors import BuildError, Problem
+from .errors import BuildError, Problem, UsageError
 from .load import entry_files, load
-from .model import Entry
+from .model import Entry, PrintOptions
 from .validate import validate
 from .write import safe_stem, write_all
 
@@ -20,10 +21,15 @@ CARD_FILES = ("templates/card/front.html", "templates/card/back.html", "template
 class Options:
     root: Path
     out: Path
-    only: str | None = None  # "deck", "sheet" or None for both
+    only: str | None = None  # "deck", "sheet", "worksheet" or None for all
     check: bool = False
     accept_removals: bool = False
     locked: bool = False
+    printing: PrintOptions = PrintOptions()
+    changes_since: Path | None = None  # a previous release's entries.lock for CHANGES.md
+
+    def makes(self, output: str) -> bool:
+        return self.only in (None, output)
 
 
 @dataclass
@@ -31,13 +37,16 @@ class Result:
     entries: int = 0
     notes: int = 0
     cards: int = 0
-    pages: int = 0
+    pages: dict[str, int] = field(default_factory=dict)  # "sheet"/"worksheet" -> page count
     written: list[Path] = field(default_factory=list)
     summary: str = ""
 
 
-def read_entries(root: Path) -> list[Entry]:
-    """Every entry file, loaded and validated; all problems of all files raised at once."""
+def read_entries(root: Path, charset: frozenset[int] | None = None) -> list[Entry]:
+    """Every entry file, loaded and validated; all problems of all files raised at once.
+
+    With a charset (the sheet font's), text the printed sheet could not show is a problem too.
+    """
     folder = root / "entries"
     if not folder.is_dir():
         raise BuildError(f"no entries/ folder in {root}")
@@ -47,7 +56,7 @@ def read_entries(root: Path) -> list[Entry]:
         problems += found
         if source is not None:
             sources.append(source)
-    entries, found = validate(sources)
+    entries, found = validate(sources, charset)
     problems += found
     if problems:
         raise BuildError(f"{len(problems)} problem(s) in entries/; nothing was written", problems)
@@ -61,7 +70,10 @@ def build(opts: Options, say: Callable[[str], None] = print) -> Result:
     root, templates = opts.root, opts.root / "templates"
     config = load_config(root)
     # 1. Gather: every entry, identity and time is settled before anything is written.
-    entries = read_entries(root)
+    printed = opts.only != "deck"
+    entries = read_entries(root, glyphs.charset(templates) if printed else None)
+    if printed and not opts.check:
+        _check_selection(entries, opts.printing)
     old_lock = lock.read_lock(root)
     guids, renames = lock.assign_guids(entries, old_lock, config)
     gone = lock.check_missing(entries, old_lock, renames, opts.accept_removals)
@@ -72,6 +84,8 @@ def build(opts: Options, say: Callable[[str], None] = print) -> Result:
     mods = stamp.note_mods(notes, old_lock, renames, paths, times)
     nt_stamp = stamp.notetype_stamp(nt, old_lock, max(times[f] for f in CARD_FILES))
     new_lock, diff = lock.update(old_lock, entries, notes, mods, nt_stamp, renames, gone, config.version)
+    if opts.changes_since is not None:  # a release lists what changed since the previous one
+        diff = lock.diff(lock.read_lock_file(opts.changes_since), new_lock, config.version)
     result = Result(len(entries), len(notes), sum(len(n.ordinals) for n in notes), summary=changes.summary(diff))
     lock_bytes = new_lock.to_bytes()
     lock_path = root / lock.LOCK_NAME
@@ -82,22 +96,37 @@ def build(opts: Options, say: Callable[[str], None] = print) -> Result:
         return result
     # 2. Make every output in memory; a failure here leaves dist/ untouched.
     stem, files = safe_stem(config.deck), {}
-    if opts.only in (None, "deck"):
+    if opts.makes("deck"):
         say(f"packing {len(notes)} notes ...")
         files[f"{stem}.apkg"] = apkg.pack(notes, nt, deck.deck_names(config), _description(config),
                                           mods, nt_stamp["mod"])
-    if opts.only in (None, "sheet"):
-        built = stamp.release_time(mods, nt_stamp["mod"])
-        html = sheet.render_html(entries, config, templates, built)
-        say(f"laying out the sheet for {len(entries)} entries ...")
-        pdf, result.pages = sheet.render_pdf(html, templates, built)
-        files[f"{stem}.html"], files[f"{stem}.pdf"] = html.encode(), pdf
+    kinds = [k for k in sheet.KINDS if opts.makes(k)]
+    if kinds:
+        built, printing = stamp.release_time(mods, nt_stamp["mod"]), opts.printing
+        stem_p = stem + printing.suffix()
+        names = {"sheet": f"{stem_p}.pdf", "worksheet": f"{stem_p}-worksheet.pdf"}
+        makers = {k: partial(sheet.render, k, entries, config, templates, built, printing) for k in kinds}
+        say(f"laying out {' and '.join(names[k] for k in kinds)} ({len(printing.select(entries))} entries) ...")
+        for kind, (data, pages) in pdf.render(makers, templates, built, printing.columns).items():
+            files[names[kind]] = data
+            result.pages[kind] = pages
+        if "sheet" in makers:  # the HTML preview, for a browser
+            files[f"{stem_p}.html"] = makers["sheet"](None, preview=True).html.encode()
     files["CHANGES.md"] = changes.render(config, diff, new_lock, nt.name).encode()
     # 3. Write all outputs or none, then record the identities they were built with.
     result.written = write_all(opts.out, files)
     if not lock_path.exists() or lock_path.read_bytes() != lock_bytes:
         write_all(root, {lock.LOCK_NAME: lock_bytes})
     return result
+
+
+def _check_selection(entries: list[Entry], printing: PrintOptions) -> None:
+    tags = sorted({t for e in entries for t in e.tags})
+    unknown = [t for t in printing.tags if t not in tags]
+    if unknown:
+        raise UsageError(f"--tag {unknown[0]}: no entry has this tag; tags in use: {', '.join(tags)}")
+    if not printing.select(entries):
+        raise UsageError("--group and --tag together select no entry; nothing to print")
 
 
 def _description(config) -> str:

@@ -1,118 +1,133 @@
-"""Entries -> the study sheet: HTML through Jinja2, then PDF through WeasyPrint."""
+"""Entries -> the two printed documents as HTML (Jinja2): the cheat sheet and the worksheet.
+
+The cheat sheet shows every entry with its clozes emphasised. The worksheet shows only what
+a card's question shows (the definition text), every cloze replaced by a numbered blank
+sized to its answer, and ends with the answer key, grouped the same way.
+"""
 from __future__ import annotations
 
-import logging
-import os
-from dataclasses import dataclass
+import html as htmllib
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import jinja2
 from markupsafe import Markup
 
 from . import markup
-from .errors import BuildError
-from .model import GROUPS, Config, Entry
-from .stamp import SDE
-
-
+from .model import GROUPS, PAPERS, Config, Entry, PrintOptions
 
 GROUP_LABELS = {"object": "오브젝트 (object)", "개념": "개념"}
+KINDS = ("sheet", "worksheet")
 
 
 @dataclass(frozen=True)
-class Sheet:
+class Document:
     html: str
-    pdf: bytes
-    pages: int
+    flows: dict[str, list[str]]  # multi-column flow -> the anchor (element id) of each item in it
+    headings: dict[str, str]  # flow -> the anchor of the heading above it
 
 
-def render_html(entries: list[Entry], config: Config, templates: Path, built: int) -> str:
-    """The sheet as standalone HTML (also the PDF's source)."""
+@dataclass(frozen=True)
+class Fit:
+    """What a first layout taught: see pdf.render."""
+
+    cuts: dict[str, list[int]] = field(default_factory=dict)  # flow -> [first item on its last page, ...]
+    breaks: frozenset[str] = frozenset()  # flows whose heading was left alone at a page's foot
+
+
+def render(kind: str, entries: list[Entry], config: Config, templates: Path, built: int,
+           opts: PrintOptions, fit: Fit | None = None, preview: bool = False) -> Document:
+    """The document as standalone HTML (also the PDF's source), for the entries opts selects.
+
+    Items flow column after column, which is fast to lay out. fit (from a first layout, see
+    pdf.render) sets the items on a flow's last page in columns of even height and starts
+    a section on a new page when its heading would stand alone at the foot of one.
+    preview: HTML for a browser (word-break: keep-all instead of word joiners).
+    """
+    titles = {e.id: e.title for e in entries}  # related entries outside a subset keep their names
+    entries = opts.select(entries)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    titles = {e.id: e.title for e in entries}
-    sections = [{"group": g, "label": GROUP_LABELS[g],
-                 "entries": [_entry_view(e, titles) for e in entries if e.group == g]} for g in GROUPS]
     when = datetime.fromtimestamp(built, timezone.utc)
-    return env.get_template("sheet.html.j2").render(
-        deck=config.deck, version=config.version, date=when.strftime("%Y-%m-%d"),
-        timestamp=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        sections=[s for s in sections if s["entries"]],
-        css=Markup((templates / "sheet.css").read_text("utf-8")))
+    page = {"deck": config.deck, "version": config.version, "date": when.strftime("%Y-%m-%d"),
+            "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "paper": PAPERS[opts.paper],
+            "columns": opts.columns, "subset": _subset_label(opts), "count": len(entries),
+            "css": Markup((templates / "sheet.css").read_text("utf-8")), "preview": preview}
+    joiner = not preview
+    if kind == "sheet":
+        sections = [(g, [_sheet_entry(e, titles, joiner) for e in entries if e.group == g]) for g in GROUPS]
+    else:
+        numbers = _Numbers()
+        sections = [(g, [_worksheet_entry(e, numbers, joiner) for e in entries if e.group == g])
+                    for g in GROUPS]
+    sections = [{"group": g, "label": GROUP_LABELS[g], "entries": es} for g, es in sections if es]
+    flows = {f"{kind}-{s['group']}": [e["anchor"] for e in s["entries"]] for s in sections}
+    if kind == "worksheet":
+        flows["key"] = [f"key-{e['number']}" for s in sections for e in s["entries"]]
+    key = [{"entry": e, "heading": s["label"] if i == 0 else None}
+           for s in sections for i, e in enumerate(s["entries"])]  # the worksheet's answer key
+    fit = fit or Fit()
+    html = env.get_template(f"{kind}.html.j2").render(sections=sections, key=key, tails=fit.cuts,
+                                                      breaks=fit.breaks, **page)
+    headings = {f"{kind}-{s['group']}": f"group-{s['group']}" for s in sections}
+    return Document(html, flows, headings)
 
 
-def _entry_view(entry: Entry, titles: dict[str, str]) -> dict:
+def _subset_label(opts: PrintOptions) -> str:
+    parts = [GROUP_LABELS[g] for g in opts.groups] + [f"#{t}" for t in opts.tags]
+    return " · ".join(parts)
+
+
+def _sheet_entry(entry: Entry, titles: dict[str, str], joiner: bool) -> dict:
     return {
-        "id": entry.id, "title": entry.title, "tags": entry.tags,
-        "definitions": [{"term": d.term, "html": Markup(markup.to_sheet(d.tree))} for d in entry.definitions],
-        "points": [Markup(markup.to_sheet(p)) for p in entry.points],
+        "id": entry.id, "title": entry.title, "anchor": f"entry-{entry.id}",
+        "definitions": [{"term": d.term, "html": Markup(markup.to_sheet(d.tree, joiner=joiner))}
+                        for d in entry.definitions],
+        "points": [Markup(markup.to_sheet(p, joiner=joiner)) for p in entry.points],
         "related": [titles[r] for r in entry.related],
     }
 
 
-def render_pdf(html: str, templates: Path, built: int) -> tuple[bytes, int]:
-    """Lay the HTML out with WeasyPrint; fonts and CSS come from templates/ only.
+@dataclass
+class _Numbers:
+    """Blank numbers run through the whole worksheet; entries are numbered too."""
 
-    Without HarfBuzz-Subset, fontTools subsets the font and stamps its head.modified with
-    the clock unless SOURCE_DATE_EPOCH is set: set it to the release time for this call.
-    """
-    from weasyprint import HTML  # heavy: imported only when a sheet is built
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import FatalURLFetchingError
-
-    warnings = _CollectWarnings()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(warnings)
-    saved = os.environ.get(SDE)
-    os.environ[SDE] = str(built)
-    try:
-        doc = HTML(string=html, base_url=templates.resolve().as_uri() + "/",
-                   url_fetcher=_fetcher(templates)).render(font_config=FontConfiguration())
-        pdf = doc.write_pdf()
-    except FatalURLFetchingError as exc:
-        raise BuildError(f"the sheet asked for a file it may not load: {exc.__cause__ or exc}") from None
-    finally:
-        logger.removeHandler(warnings)
-        if saved is None:
-            del os.environ[SDE]
-        else:
-            os.environ[SDE] = saved
-    if warnings.messages:
-        raise BuildError("the sheet did not render cleanly, so nothing was written:\n  "
-                         + "\n  ".join(warnings.messages))
-    return pdf, len(doc.pages)
+    blank: int = 0
+    entry: int = 0
 
 
-class _CollectWarnings(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
+@dataclass
+class _Blanks:
+    numbers: _Numbers
+    joiner: bool
+    answers: list = field(default_factory=list)  # (number, answer HTML, hint)
 
-    def emit(self, record):
-        message = record.getMessage()
-        # Only a speed note: without Debian's libharfbuzz-subset0 WeasyPrint subsets with
-        # fontTools, which gives the same glyphs (and fixed bytes under SOURCE_DATE_EPOCH).
-        if not message.startswith("Using fontTools instead of HarfBuzz-Subset"):
-            self.messages.append(message)
+    def __call__(self, cloze: markup.Cloze) -> str:
+        """The blank that replaces an (outermost) cloze; its inner clozes go with its answer."""
+        self.numbers.blank += 1
+        n = self.numbers.blank
+        self.answers.append({"number": n, "html": Markup(markup.to_sheet(cloze.children, joiner=self.joiner)),
+                             "hint": cloze.hint})
+        width = blank_width(markup.plain(cloze.children))
+        hint = f'<span class="hint">{htmllib.escape(cloze.hint)}</span>' if cloze.hint else ""
+        return (f'<span class="blank{" hinted" if hint else ""}"><span class="line" style="width: {width}em">'
+                f'<span class="bn">{n}</span></span>{hint}</span>')
 
 
-def _fetcher(templates: Path):
-    """A URL fetcher that serves files under templates/ and refuses everything else."""
-    from weasyprint.urls import URLFetcher
+def _worksheet_entry(entry: Entry, numbers: _Numbers, joiner: bool) -> dict:
+    numbers.entry += 1
+    blanks = _Blanks(numbers, joiner)
+    texts = [Markup(markup.to_sheet(d.tree, blank=blanks, joiner=joiner)) for d in entry.definitions]
+    return {"id": entry.id, "title": entry.title, "number": numbers.entry, "texts": texts,
+            "anchor": f"q-{numbers.entry}",
+            "answers": blanks.answers}
 
-    root = templates.resolve()
 
-    class ProjectFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            parts = urlsplit(url)
-            if parts.scheme != "file":
-                raise ValueError(f"refused to fetch {url}: only the project's own templates are loaded")
-            path = Path(url2pathname(parts.path)).resolve()
-            if not path.is_relative_to(root) or not path.is_file():
-                raise ValueError(f"refused to fetch {url}: outside {root.name}/")
-            return super().fetch(path.as_uri(), headers)
-
-    return ProjectFetcher(allowed_protocols={"file"}, fail_on_errors=True)
+def blank_width(answer: str) -> float:
+    """Room to write the answer by hand, in em of the body text: wide characters count 1,
+    narrow ones about half, plus space for the blank's number; never wider than a column."""
+    est = sum(0.3 if c.isspace() else 1.0 if unicodedata.east_asian_width(c) in "WF" else 0.56
+              for c in answer)
+    return round(min(max(1.25 * est + 1.8, 4.5), 20.0), 1)

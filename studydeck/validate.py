@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from . import markup
+from . import glyphs, markup
 from .errors import Problem
 from .load import Source
 from .model import GROUPS, Definition, Entry
@@ -27,18 +27,22 @@ STR = "tag:yaml.org,2002:str"
 class _Ctx:
     path: str
     problems: list[Problem]
+    charset: frozenset[int] | None = None  # what the sheet's font can draw; None: not checked
 
     def add(self, node: yaml.Node | None, field: str, message: str) -> None:
         line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node is not None else (0, 0)
         self.problems.append(Problem(self.path, line, col, field, message))
 
 
-def validate(sources: list[Source]) -> tuple[list[Entry], list[Problem]]:
-    """Check every entry and the links between them; return the good entries and all problems."""
+def validate(sources: list[Source], charset: frozenset[int] | None = None) -> tuple[list[Entry], list[Problem]]:
+    """Check every entry and the links between them; return the good entries and all problems.
+
+    With a charset, every string must be drawable by the sheet's bundled font.
+    """
     problems: list[Problem] = []
     entries, id_nodes = [], {}
     for source in sources:
-        ctx = _Ctx(source.path, problems)
+        ctx = _Ctx(source.path, problems, charset)
         before = len(problems)
         entry, eid, id_node = _entry(ctx, source.node)
         if eid is not None and eid in id_nodes:
@@ -101,7 +105,16 @@ def _scalar_str(ctx: _Ctx, node: yaml.Node, field: str) -> str | None:
     if not node.value.strip():
         ctx.add(node, field, "must not be empty")
         return None
-    return node.value.strip()
+    value = node.value.strip()
+    if ctx.charset is not None:
+        bad = glyphs.missing(value, ctx.charset)
+        if bad:
+            shown = ", ".join(f"'{c}' (U+{ord(c):04X}, character {i + 1})" for i, c in bad[:3])
+            more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+            ctx.add(node, field, f"{shown}{more} not in the bundled font, so the printed sheet cannot show "
+                                 "it; use another character or add a font with it to templates/fonts/")
+            return None
+    return value
 
 
 def _kind(node: yaml.Node) -> str:

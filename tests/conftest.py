@@ -53,7 +53,8 @@ def run_build(project: Path, *args: str, env: dict | None = None) -> subprocess.
 def outputs(project: Path) -> dict[str, Path]:
     dist = project / "dist"
     return {"apkg": dist / f"{DECK_STEM}.apkg", "pdf": dist / f"{DECK_STEM}.pdf",
-            "html": dist / f"{DECK_STEM}.html", "changes": dist / "CHANGES.md"}
+            "worksheet": dist / f"{DECK_STEM}-worksheet.pdf", "html": dist / f"{DECK_STEM}.html",
+            "changes": dist / "CHANGES.md"}
 
 
 @pytest.fixture(scope="session")

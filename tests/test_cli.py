@@ -5,12 +5,13 @@ from conftest import copy_project, outputs, run_build
 
 
 def test_build_writes_deck_sheet_and_changes(built):
-    for key in ("apkg", "pdf", "html", "changes"):
+    for key in ("apkg", "pdf", "worksheet", "html", "changes"):
         assert built[key].stat().st_size > 0, key
     out = built["stdout"]
-    assert "12 entries -> 35 notes, 75 cards, 3 pages" in out
+    assert "12 entries -> 35 notes, 75 cards; sheet 3 pages, worksheet 3 pages" in out
     assert "wrote dist/쿠버네티스-스터디.apkg" in out
     assert "wrote dist/쿠버네티스-스터디.pdf" in out
+    assert "wrote dist/쿠버네티스-스터디-worksheet.pdf" in out
 
 
 def test_check_validates_and_writes_nothing(tmp_path):

@@ -21,6 +21,9 @@ EXPECTED = {
     "duplicate-key": ["9:5: definitions[1].key: duplicate definition key 'term' (also definitions[0])"],
     "empty": [" file is empty"],
     "empty-string": ["3:8: title: must not be empty"],
+    "glyph-missing": ["3:8: title: '🚀' (U+1F680, character 4), '漢' (U+6F22, character 6), '字' (U+5B57, "
+                      "character 7) not in the bundled font, so the printed sheet cannot show it; use another "
+                      "character or add a font with it to templates/fonts/"],
     "hint-colons": ["8:11: definitions[0].text: '::' twice in '{{c1::': Anki reads everything after the first "
                     "'::' as the hint"],
     "missing-field": ["2:1: title: required field is missing"],

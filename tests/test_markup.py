@@ -31,10 +31,23 @@ def test_inline_markup_and_code_with_braces():
                                     "{{c1::값::힌트}}")
 
 
-def test_sheet_keeps_hangul_words_whole_and_leaves_latin_breakable():
-    html = markup.to_sheet(markup.parse("{{c1::Pod}}는 kube-proxy 와 함께"))
-    assert html == ('<span class="w"><strong class="cloze">Pod</strong>는</span> kube-proxy '
-                    '<span class="w">와</span> <span class="w">함께</span>')
+def test_sheet_joins_hangul_words_and_leaves_latin_breakable():
+    html = markup.to_sheet(markup.parse("{{c1::Pod}}는 kube-proxy 와 함께 https://kubernetes.io/ko/docs/"))
+    assert html == ('<strong class="cloze">P\u2060o\u2060d</strong>\u2060는 kube-proxy 와 함\u2060께 '
+                    'https://kubernetes.io/ko/docs/')
+    # a browser gets plain words: it understands word-break: keep-all
+    assert markup.to_sheet(markup.parse("{{c1::Pod}}는 함께"), joiner=False) == \
+        '<strong class="cloze">Pod</strong>는 함께'
+
+
+def test_a_worksheet_blank_stays_with_its_word():
+    html = markup.to_sheet(markup.parse("{{c1::접근 모드}}(읽기/쓰기 방식)"), blank=lambda c: "<i>1</i>")
+    assert html == '<span class="w"><i>1</i>\u2060(\u2060읽\u2060기\u2060/\u2060쓰\u2060기</span> 방\u2060식\u2060)'
+
+
+def test_very_long_hangul_runs_stay_breakable():
+    long = "가" * 30
+    assert markup.to_sheet(markup.parse(long)) == long
 
 
 @pytest.mark.parametrize("text, message", [

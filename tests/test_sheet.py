@@ -1,71 +1,76 @@
-"""The built PDF and HTML, read with real PDF readers."""
+"""The built cheat sheet and worksheet as printed pages: text, fonts, boxes, words, pixels."""
 from __future__ import annotations
 
 import re
 
 import pypdf
-import yaml
+import pytest
 
-from conftest import ROOT
+from conftest import DECK_STEM
+from pdfcheck import ENTRIES, HANGUL, MARGINS, MM, embedded_fonts, pages, segments, source_words, squash
 from studydeck import markup
 
-ENTRIES = [yaml.safe_load(p.read_text("utf-8")) for p in sorted((ROOT / "entries").glob("*.yaml"))]
 A4 = (595.28, 841.89)
+PAGES = {"pdf": 3, "worksheet": 3}  # the default project; a change here is a layout change: look at it
+HEADER_FOOTER = {"쿠버네티스 스터디", "쿠버네티스 스터디 워크시트", "오브젝트 (object)", "개념", "정답", "/", "쪽"}
+FIXED_WORDS = {"쿠버네티스", "스터디", "버전", "항목", "12개", "오브젝트", "(object)", "개념", "관련:", "쪽", "워크시트",
+               "문제", "정답", "번호가", "붙은", "빈칸을", "채운", "뒤", "마지막", "쪽의", "정답과", "맞춰", "보세요.",
+               "빈칸", "아래의", "작은", "글씨는", "힌트입니다."}
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def _pdf_text(path) -> str:
+def _text(path) -> str:
     return "".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
 
 
-def test_every_title_and_definition_is_in_the_pdf(built):
-    text = _squash(_pdf_text(built["pdf"]))
+def test_every_title_definition_and_point_is_in_the_sheet(built):
+    text = squash(_text(built["pdf"]))
     for entry in ENTRIES:
-        assert _squash(entry["title"]) in text
+        assert squash(entry["title"]) in text
+        assert f"id:{entry['id']}" in text
         for d in entry["definitions"]:
-            assert _squash(markup.plain(markup.parse(d["text"]))) in text, d["key"]
+            assert squash(markup.plain(markup.parse(d["text"]))) in text, d["key"]
         for point in entry["points"]:
-            assert _squash(markup.plain(markup.parse(point))) in text
+            assert squash(markup.plain(markup.parse(point))) in text
 
 
-def test_fonts_are_only_the_bundled_pretendard_and_embedded(built):
+@pytest.mark.parametrize("kind", ["pdf", "worksheet"])
+def test_fonts_are_only_the_bundled_pretendard_and_embedded(built, kind):
+    fonts = embedded_fonts(built[kind])
+    assert fonts and all(fonts.values()), fonts
+    assert set(fonts) == {"/Pretendard", "/Pretendard-Bold"}
+
+
+def test_outlines_list_sections_entries_and_the_key(built):
     reader = pypdf.PdfReader(built["pdf"])
-    fonts = {}
-    for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            descendant = font["/DescendantFonts"][0].get_object()
-            descriptor = descendant["/FontDescriptor"].get_object()
-            fonts[str(font["/BaseFont"])] = "/FontFile2" in descriptor or "/FontFile3" in descriptor
-    assert fonts, "no fonts found"
-    assert all(embedded for embedded in fonts.values()), fonts
-    assert {re.sub(r"^/[A-Z]{6}\+", "/", name) for name in fonts} == {"/Pretendard", "/Pretendard-Bold"}
-
-
-def test_outline_lists_both_sections_and_every_entry(built):
-    reader = pypdf.PdfReader(built["pdf"])
-    top = [item for item in reader.outline if not isinstance(item, list)]
-    assert [t.title for t in top] == ["오브젝트 (object)", "개념"]
+    top = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert top == ["오브젝트 (object)", "개념"]
     children = [c.title for item in reader.outline if isinstance(item, list) for c in item]
     assert sorted(children) == sorted(e["title"] for e in ENTRIES)
+    worksheet = pypdf.PdfReader(built["worksheet"])
+    assert [item.title for item in worksheet.outline] == ["오브젝트 (object)", "개념", "정답"]
 
 
-def test_pages_are_a4_and_numbered(built):
-    reader = pypdf.PdfReader(built["pdf"])
-    total = len(reader.pages)
+@pytest.mark.parametrize("kind", ["pdf", "worksheet"])
+def test_page_count_size_and_page_x_of_y(built, kind):
+    reader = pypdf.PdfReader(built[kind])
+    assert len(reader.pages) == PAGES[kind]
     for number, page in enumerate(reader.pages, 1):
         assert (round(float(page.mediabox.width), 1), round(float(page.mediabox.height), 1)) == \
             (round(A4[0], 1), round(A4[1], 1))
-        assert f"{number} / {total}" in page.extract_text()
+        assert f"{number} / {PAGES[kind]} 쪽" in page.extract_text()
+
+
+def test_running_header_names_the_deck_and_the_section(built):
+    found = [[s["text"] for s in segments(page) if s["top"] < MARGINS["top"]] for page in pages(built["pdf"])]
+    assert found == [[], ["쿠버네티스 스터디", "개념"], ["쿠버네티스 스터디", "개념"]]
+    found = [[s["text"] for s in segments(page) if s["top"] < MARGINS["top"]] for page in pages(built["worksheet"])]
+    assert found == [[], ["쿠버네티스 스터디 워크시트", "개념"], ["쿠버네티스 스터디 워크시트", "정답"]]
 
 
 def test_title_block_shows_deck_version_and_date(built):
     first = pypdf.PdfReader(built["pdf"]).pages[0].extract_text()
     assert "쿠버네티스 스터디" in first
-    assert re.search(r"버전 0\.1\.0 · \d{4}-\d{2}-\d{2}", first)
+    assert re.search(r"버전 0\.1\.0 · \d{4}-\d{2}-\d{2} · 항목 12개", first)
 
 
 def test_html_preview_escapes_and_marks_clozes(built):
@@ -73,31 +78,53 @@ def test_html_preview_escapes_and_marks_clozes(built):
     assert '<strong class="cloze">Pod</strong>는' in html
     assert "PV &amp; PVC" in html
     assert "{{c1::" not in html
+    assert "\u2060" not in html and "word-break: keep-all" in html  # browsers keep Korean words whole
 
 
-def _source_words() -> set[str]:
-    texts = ["쿠버네티스 스터디 버전 항목 12개 오브젝트 (object) 개념 관련:"]
-    for entry in ENTRIES:
-        texts += [entry["title"], *[d["term"] for d in entry["definitions"]]]
-        texts += [markup.plain(markup.parse(d["text"])) for d in entry["definitions"]]
-        texts += [markup.plain(markup.parse(p)) for p in entry["points"]]
-    titles = {e["id"]: e["title"] for e in ENTRIES}
-    texts += [", ".join(titles[r] for r in e.get("related", [])) for e in ENTRIES]
-    return {w for t in texts for w in t.split()}
-
-
-def test_korean_words_are_never_split_across_lines(built):
-    import pdfplumber
-
-    words = _source_words()
-    hangul = re.compile(r"[\uac00-\ud7af]")
+@pytest.mark.parametrize("kind", ["pdf", "worksheet"])
+def test_text_stays_inside_the_printable_area(built, kind):
     seen = 0
-    with pdfplumber.open(built["pdf"]) as pdf:
-        for page in pdf.pages:
-            for line in page.extract_text(x_tolerance=1.5).splitlines():
-                for token in line.split():
-                    if hangul.search(token):
-                        seen += 1
-                        # a word cut at a line end would show up as a fragment no entry contains
-                        assert token in words, (token, line)
-    assert seen > 500
+    for page in pages(built[kind]):
+        width, height = float(page.width), float(page.height)
+        for c in page.chars:
+            if not c["text"].strip():
+                continue
+            seen += 1
+            assert MARGINS["left"] - 0.5 <= c["x0"] and c["x1"] <= width - MARGINS["right"] + 0.5, c
+            assert 5 * MM <= c["top"] and c["bottom"] <= height - 5 * MM, c
+        for s in segments(page):  # only the running header and footer live in the margins
+            if s["top"] < MARGINS["top"] or s["top"] > height - MARGINS["bottom"]:
+                assert s["size"] <= 7.6 and (s["text"] in HEADER_FOOTER or re.fullmatch(r"\d+ / \d+ 쪽", s["text"])), s
+    assert seen > 2000
+
+
+@pytest.mark.parametrize("kind", ["pdf", "worksheet"])
+def test_first_page_is_not_blank(built, kind):
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(str(built[kind]))
+    image = doc[0].render(scale=60 / 72).to_pil().convert("L")
+    ink = sum(1 for v in image.tobytes() if v < 128) / (image.width * image.height)
+    doc.close()
+    assert 0.01 < ink < 0.4, ink
+
+
+@pytest.mark.parametrize("kind", ["pdf", "worksheet"])
+def test_no_korean_word_is_split_across_lines(built, kind):
+    words = source_words(None if kind == "pdf" else "") | FIXED_WORDS
+    tokens = 0
+    for page in pages(built[kind]):
+        for s in segments(page):
+            for token in s["text"].split():
+                bare = re.sub(r"^\d+\.?", "", token)  # a blank's or a key item's number before the word
+                if HANGUL.search(token):
+                    tokens += 1
+                    # a word cut at a line end would leave fragments that are no word of the entries
+                    assert token in words or bare in words, (token, s["text"])
+    assert tokens > 300
+
+
+def test_outputs_have_fixed_names(built):
+    names = sorted(p.name for p in (built["project"] / "dist").iterdir())
+    assert names == sorted(["CHANGES.md", f"{DECK_STEM}.apkg", f"{DECK_STEM}.html", f"{DECK_STEM}.pdf",
+                            f"{DECK_STEM}-worksheet.pdf"])

@@ -1,0 +1,94 @@
+"""Reading the built PDFs the way a reader sees them: fonts, page boxes, lines of characters."""
+from __future__ import annotations
+
+import re
+
+import pdfplumber
+import pypdf
+import yaml
+
+from conftest import ROOT
+from studydeck import markup
+
+MM = 72 / 25.4
+MARGINS = {"top": 15 * MM, "right": 12 * MM, "bottom": 14 * MM, "left": 12 * MM}  # templates/sheet.css
+HANGUL = re.compile(r"[\uac00-\ud7af]")
+ENTRIES = [yaml.safe_load(p.read_text("utf-8")) for p in sorted((ROOT / "entries").glob("*.yaml"))]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def embedded_fonts(path) -> dict[str, bool]:
+    """Base font name (subset prefix removed) -> embedded, over every page."""
+    fonts = {}
+    for page in pypdf.PdfReader(path).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object()
+            descriptor = descendant["/FontDescriptor"].get_object()
+            name = re.sub(r"^/[A-Z]{6}\+", "/", str(font["/BaseFont"]))
+            fonts[name] = fonts.get(name, True) and ("/FontFile2" in descriptor or "/FontFile3" in descriptor)
+    return fonts
+
+
+def segments(page) -> list[dict]:
+    """Runs of characters on one baseline with no gap wider than 2 mm: a line of one column.
+
+    Each: {"top", "x0", "x1", "text", "size"}; text keeps the spaces the reader infers.
+    """
+    chars = sorted((c for c in page.chars if c["text"].strip()), key=lambda c: (round(c["top"]), c["x0"]))
+    rows: list[list[dict]] = []
+    for c in chars:
+        if rows and abs(rows[-1][-1]["top"] - c["top"]) < 2.5 and -1 < c["x0"] - rows[-1][-1]["x1"] < 2 * MM:
+            rows[-1].append(c)
+        else:
+            rows.append([c])
+    out = []
+    for row in rows:
+        text = row[0]["text"]
+        for a, b in zip(row, row[1:]):
+            text += (" " if b["x0"] - a["x1"] > 0.15 * a["size"] else "") + b["text"]
+        out.append({"top": min(c["top"] for c in row), "x0": row[0]["x0"], "x1": row[-1]["x1"], "text": text,
+                    "size": max(c["size"] for c in row)})
+    return out
+
+
+def pages(path) -> list:
+    """pdfplumber pages (their file stays open until the test ends)."""
+    return pdfplumber.open(path).pages
+
+
+def source_words(cloze_as=None) -> set[str]:
+    """Every whitespace-separated word the entries can put on a page.
+
+    cloze_as: None keeps cloze answers in place (the cheat sheet); "" removes them (the
+    worksheet's questions), and the answers and titles are added as words of the key.
+    """
+    texts = []
+    titles = {e["id"]: e["title"] for e in ENTRIES}
+    for entry in ENTRIES:
+        texts += [entry["title"], *[d["term"] for d in entry["definitions"]]]
+        texts += [markup.plain(markup.parse(p)) for p in entry["points"]]
+        texts.append(", ".join(titles[r] for r in entry.get("related", [])))
+        for d in entry["definitions"]:
+            tree = markup.parse(d["text"])
+            if cloze_as is None:
+                texts.append(markup.plain(tree))
+            else:
+                texts.append(markup.plain(_without_clozes(tree)))
+                texts += [a for _, a, _ in markup.answers(tree)]
+    return {w for t in texts for w in t.split()}
+
+
+def _without_clozes(tree):
+    out = []
+    for node in tree:
+        if isinstance(node, markup.Cloze):
+            out.append(markup.Text(" "))
+        elif isinstance(node, markup.Bold):
+            out.append(markup.Bold(tuple(_without_clozes(node.children))))
+        else:
+            out.append(node)
+    return tuple(out)
