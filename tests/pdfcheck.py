@@ -16,6 +16,12 @@ HANGUL = re.compile(r"[\uac00-\ud7af]")
 ENTRIES = [yaml.safe_load(p.read_text("utf-8")) for p in sorted((ROOT / "entries").glob("*.yaml"))]
 
 
+def definition_tree(d: dict) -> tuple:
+    """A definition's markup as the build sees it: a definition without a cloze gets its term clozed."""
+    tree = markup.parse(d["text"])
+    return tree if markup.ordinals(tree) else markup.parse(markup.auto_cloze(d["text"], d["term"]))
+
+
 def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
@@ -55,6 +61,39 @@ def segments(page) -> list[dict]:
     return out
 
 
+def in_reading_order(page, columns: int = 2) -> list[dict]:
+    """segments() column by column, top to bottom (full-width lines count as column 1)."""
+    left = MARGINS["left"]
+    width = (float(page.width) - left - MARGINS["right"]) / columns
+    found = sorted(segments(page), key=lambda s: s["top"])
+    row, last = 0, None
+    for s in found:  # one row: tops within 4 pt (a small number beside bigger text sits higher)
+        if last is not None and s["top"] - last > 4:
+            row += 1
+        s["row"], last = row, s["top"]
+    return sorted(found, key=lambda s: (min(int((s["x0"] - left + 1) // width), columns - 1), s["row"], s["x0"]))
+
+
+def reading_text(page, columns: int = 2) -> str:
+    return "\n".join(s["text"] for s in in_reading_order(page, columns))
+
+
+def small_numbers(page, columns: int = 2, below: float = 6.5) -> list[int]:
+    """Numbers set in type smaller than `below` pt (the worksheet's blank numbers), in reading order."""
+    chars = [c for c in page.chars if c["size"] < below and c["text"].isdigit()]
+    chars.sort(key=lambda c: (round(c["top"]), c["x0"]))
+    runs: list[list[dict]] = []
+    for c in chars:
+        if runs and abs(runs[-1][-1]["top"] - c["top"]) < 1 and -1 <= c["x0"] - runs[-1][-1]["x1"] < 1.5:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    left = MARGINS["left"]
+    width = (float(page.width) - left - MARGINS["right"]) / columns
+    runs.sort(key=lambda r: (min(int((r[0]["x0"] - left + 1) // width), columns - 1), r[0]["top"], r[0]["x0"]))
+    return [int("".join(c["text"] for c in r)) for r in runs]
+
+
 def pages(path) -> list:
     """pdfplumber pages (their file stays open until the test ends)."""
     return pdfplumber.open(path).pages
@@ -73,7 +112,7 @@ def source_words(cloze_as=None) -> set[str]:
         texts += [markup.plain(markup.parse(p)) for p in entry["points"]]
         texts.append(", ".join(titles[r] for r in entry.get("related", [])))
         for d in entry["definitions"]:
-            tree = markup.parse(d["text"])
+            tree = definition_tree(d)
             if cloze_as is None:
                 texts.append(markup.plain(tree))
             else:

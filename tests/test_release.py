@@ -140,3 +140,30 @@ def test_two_notes_claiming_one_guid_fail(tmp_path):
     done = run_build(project, "--check")
     assert done.returncode == 1
     assert "notes 'pod/pod' and 'pod/shared-namespaces-2' would share the GUID k8s-study-deck:" in done.stderr
+
+
+def test_changes_since_a_previous_release_lock_lists_what_the_release_brings(tmp_path):
+    """In CI the lock is already committed when the release builds: compare with the previous tag's."""
+    project = copy_project(tmp_path / "p", with_git=True)
+    previous = tmp_path / "v0.1.0.lock"
+    previous.write_bytes((project / "entries.lock").read_bytes())
+    _edit(project / "entries" / "pod.yaml", "가장 작은 단위", "가장 작은 배포 단위")
+    (project / "entries" / "configmap.yaml").write_text(NEW_ENTRY, "utf-8")
+    assert run_build(project, "--only", "deck").returncode == 0
+    git(project, "add", "-A")
+    commit(project, "v0.2.0", when=1_700_100_000)
+    plain = run_build(project, "--only", "deck")  # against the committed lock: nothing new
+    assert "0 added, 0 changed" in plain.stdout
+    done = run_build(project, "--only", "deck", "--changes-since", str(previous), env={"STUDYDECK_VERSION": "v0.2.0"})
+    assert done.returncode == 0, done.stderr
+    changes = outputs(project)["changes"].read_text("utf-8")
+    assert changes.startswith("# 쿠버네티스 스터디 0.2.0\n")
+    assert "## Added (1)\n\n- `configmap/configmap` (ConfigMap)\n" in changes
+    assert "## Changed (1)\n\n- `pod/pod` (Pod)\n" in changes
+    first = tmp_path / "empty.lock"
+    first.write_bytes(b"")
+    done = run_build(project, "--only", "deck", "--changes-since", str(first))
+    assert "## Added (36)" in outputs(project)["changes"].read_text("utf-8")
+    missing = run_build(project, "--only", "deck", "--changes-since", str(tmp_path / "nope.lock"))
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == f"{tmp_path / 'nope.lock'}: cannot read it (No such file or directory)"
