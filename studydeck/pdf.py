@@ -150,8 +150,10 @@ def _fetcher(templates: Path):
             if parts.scheme != "file":
                 raise ValueError(f"refused to fetch {url}: only the project's own templates are loaded")
             path = Path(url2pathname(parts.path)).resolve()
-            if not path.is_relative_to(root) or not path.is_file():
+            if not path.is_relative_to(root):
                 raise ValueError(f"refused to fetch {url}: outside {root.name}/")
+            if not path.is_file():
+                raise ValueError(f"{root.name}/{path.relative_to(root).as_posix()} does not exist")
             return super().fetch(path.as_uri(), headers)
 
     return ProjectFetcher(allowed_protocols={"file"}, fail_on_errors=True)

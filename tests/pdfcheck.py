@@ -57,7 +57,7 @@ def segments(page) -> list[dict]:
         for a, b in zip(row, row[1:]):
             text += (" " if b["x0"] - a["x1"] > 0.15 * a["size"] else "") + b["text"]
         out.append({"top": min(c["top"] for c in row), "x0": row[0]["x0"], "x1": row[-1]["x1"], "text": text,
-                    "size": max(c["size"] for c in row)})
+                    "size": max(c["size"] for c in row), "chars": row})
     return out
 
 
@@ -131,3 +131,31 @@ def _without_clozes(tree):
         else:
             out.append(node)
     return tuple(out)
+
+
+def _first_word_width(segment) -> float:
+    chars = segment["chars"]
+    end = next((i for i, (a, b) in enumerate(zip(chars, chars[1:])) if b["x0"] - a["x1"] > 0.15 * a["size"]),
+               len(chars) - 1)
+    return chars[end]["x1"] - chars[0]["x0"]
+
+
+def premature_breaks(path, columns: int, gap: float = 6 * MM, minimum: int = 50) -> list[tuple[str, str]]:
+    """(line, next line) pairs of one paragraph where the next line's first word would have fit."""
+    found, checked = [], 0
+    for page in pages(path):
+        column = (float(page.width) - MARGINS["left"] - MARGINS["right"] - (columns - 1) * gap) / columns
+        lines = [s for s in in_reading_order(page, columns) if s["text"] != "•" and s["top"] > MARGINS["top"]]
+        for a, b in zip(lines, lines[1:]):
+            same_paragraph = (abs(a["size"] - b["size"]) < 0.1 and 0 < b["top"] - a["top"] < 1.7 * a["size"]
+                              and -1 < b["x0"] - a["x0"] < 4 * MM and 8 < a["size"] < 9
+                              and not b["text"].startswith("•"))
+            if not same_paragraph or all("Bold" in c["fontname"] for c in a["chars"]):  # a term (dt) line
+                continue
+            col = min(int((a["x0"] - MARGINS["left"] + 1) // (column + gap)), columns - 1)
+            right = MARGINS["left"] + col * (column + gap) + column
+            checked += 1
+            if a["x1"] + 0.25 * a["size"] + _first_word_width(b) <= right - 1:
+                found.append((a["text"], b["text"]))
+    assert checked >= minimum, checked
+    return found

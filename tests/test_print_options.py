@@ -5,7 +5,10 @@ import pypdf
 import pytest
 
 from conftest import DECK_STEM, copy_project, run_build
-from pdfcheck import ENTRIES, MARGINS, MM, embedded_fonts, pages, segments, squash
+from pdfcheck import ENTRIES, MARGINS, MM, embedded_fonts, pages, premature_breaks, segments, squash
+
+
+A4_WIDTH = 595.28
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +31,7 @@ def test_letter_paper_in_three_columns(project):
     column = (612 / MM - 24 + 6) / 3  # mm from one column's left edge to the next
     assert starts == {12, round(12 + column), round(12 + 2 * column)}, starts
     assert set(embedded_fonts(path)) == {"/Pretendard", "/Pretendard-Bold"}
+    assert premature_breaks(path, columns=3) == []
 
 
 def test_group_and_tag_print_a_subset_under_their_own_name(project):
@@ -74,3 +78,35 @@ def test_subset_options_with_only_deck_are_refused(project):
     done = run_build(project, "--only", "deck", "--group", "object")
     assert done.returncode == 2
     assert "they do nothing with --only deck" in done.stderr
+
+
+def test_a_missing_font_file_stops_the_build_by_name(tmp_path):
+    project = copy_project(tmp_path / "p")
+    (project / "templates" / "fonts" / "Pretendard-Bold.ttf").unlink()
+    done = run_build(project, "--only", "sheet")
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("the sheet asked for a file it may not load: "
+                                   "templates/fonts/Pretendard-Bold.ttf does not exist")
+    assert not (project / "dist").exists()
+
+
+def test_long_latin_tokens_wrap_inside_narrow_columns(tmp_path):
+    project = copy_project(tmp_path / "p")
+    pod = project / "entries" / "pod.yaml"
+    url = "https://kubernetes.io/ko/docs/concepts/workloads/pods/pod-lifecycle/#container-restart-policy"
+    pod.write_text(pod.read_text("utf-8").replace("  - 한 Pod의 모든 컨테이너는", f"  - 재시작 정책은 {url} 참고.\n"
+                                                  "  - 한 Pod의 모든 컨테이너는", 1), "utf-8")
+    done = run_build(project, "--only", "sheet", "--columns", "4")
+    assert done.returncode == 0, done.stderr
+    path = project / "dist" / f"{DECK_STEM}.pdf"
+    column = (A4_WIDTH - MARGINS["left"] - MARGINS["right"] - 3 * 6 * MM) / 4
+    lines = 0
+    for page in pages(path):
+        for s in segments(page):
+            if s["size"] < 9.9 and s["top"] > 100:  # entry text; title block and headings span the page
+                lines += 1
+                assert s["x1"] - s["x0"] <= column + 0.5, s
+    assert lines > 300
+    assert premature_breaks(path, columns=4) == []
+    text = squash("".join(p.extract_text() for p in pypdf.PdfReader(path).pages))
+    assert squash(url) in text  # wrapped over several lines, every character kept

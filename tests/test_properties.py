@@ -56,7 +56,7 @@ def test_markup_raises_only_markup_error_and_escapes(text):
     for rendered in (markup.to_anki(tree), markup.to_sheet(tree)):
         stripped = rendered
         for allowed in ("<b>", "</b>", "<code>", "</code>", '<strong class="cloze">', "</strong>",
-                        '<span class="w">', "</span>", "<br>"):
+                        '<span class="w">', "<span>", "</span>", "<br>"):
             stripped = stripped.replace(allowed, "")
         assert "<" not in stripped and ">" not in stripped
 

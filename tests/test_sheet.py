@@ -7,7 +7,8 @@ import pypdf
 import pytest
 
 from conftest import DECK_STEM
-from pdfcheck import ENTRIES, HANGUL, MARGINS, MM, embedded_fonts, pages, segments, source_words, squash
+from pdfcheck import (ENTRIES, HANGUL, MARGINS, MM, embedded_fonts, pages, premature_breaks, segments,
+                      source_words, squash)
 from studydeck import markup
 
 A4 = (595.28, 841.89)
@@ -128,3 +129,7 @@ def test_outputs_have_fixed_names(built):
     names = sorted(p.name for p in (built["project"] / "dist").iterdir())
     assert names == sorted(["CHANGES.md", f"{DECK_STEM}.apkg", f"{DECK_STEM}.html", f"{DECK_STEM}.pdf",
                             f"{DECK_STEM}-worksheet.pdf"])
+
+
+def test_lines_are_filled_before_they_break(built):
+    assert premature_breaks(built["pdf"], columns=2) == []
