@@ -80,3 +80,24 @@ def test_deeply_nested_yaml_is_a_problem_not_a_crash(tmp_path):
     source, problems = load(path, "entries/deep.yaml")
     assert source is None
     assert [str(p) for p in problems] == ["entries/deep.yaml: YAML nesting is too deep"]
+
+
+def _shape(node):
+    """A node tree as tags, values and positions (the parts the validator reads)."""
+    marks = (node.tag, node.start_mark.line, node.start_mark.column)
+    if isinstance(node, yaml.ScalarNode):
+        return (*marks, node.value)
+    if isinstance(node, yaml.SequenceNode):
+        return (*marks, [_shape(n) for n in node.value])
+    return (*marks, [(_shape(k), _shape(v)) for k, v in node.value])
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=DATA)
+def test_libyaml_and_python_loaders_compose_the_same_nodes(data):
+    from studydeck import load as loader
+
+    text = yaml.safe_dump(data, allow_unicode=True)
+    expected = _shape(yaml.compose(text, Loader=loader._Loader))
+    assert _shape(loader._compose(text)) == expected
+    assert _shape(yaml.compose(text, Loader=loader._FastLoader)) == expected
