@@ -54,18 +54,21 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
         return int(exc.code or 0)
     from .pipeline import Options, build  # after parsing: --help stays instant
+    from .progress import Reporter
 
     root = (args.root or _project_root()).resolve()
     out = (args.out or root / "dist").resolve()
-    say = (lambda msg: None) if args.quiet else (lambda msg: print(msg, flush=True))
+    reporter = Reporter(quiet=args.quiet)
+    say = reporter.say
     try:
         if args.only == "deck" and (args.group or args.tag):
             raise UsageError("--group and --tag choose what the printed sheets show; they do nothing "
                              "with --only deck (the deck always holds every entry)")
         printing = PrintOptions(args.paper, args.columns, tuple(dict.fromkeys(args.group)),
                                 tuple(dict.fromkeys(args.tag)))
-        result = build(Options(root, out, args.only, args.check, args.accept_removals, args.locked,
-                               printing, args.changes_since), say)
+        with reporter:
+            result = build(Options(root, out, args.only, args.check, args.accept_removals, args.locked,
+                                   printing, args.changes_since), say, reporter.report)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -18,9 +18,9 @@ from .stamp import SDE
 BALANCE_MAX_PAGES = 16
 
 
-def render(documents: dict[str, Callable], templates: Path, built: int,
-           columns: int) -> dict[str, tuple[bytes, int]]:
-    """name -> (PDF bytes, page count) for each document, laid out with one font setup.
+def render(documents: dict[str, Callable], templates: Path, built: int, columns: int,
+           report: Callable[[str, str], None] | None = None) -> dict[str, tuple[bytes, int]]:
+    """name -> (PDF bytes, page count) for each document, laid out in this process with one font setup.
 
     documents: name -> make(fit) returning a sheet.Document. The first layout fills
     columns one after the other (fast), which leaves a section's last page with one full
@@ -33,6 +33,7 @@ def render(documents: dict[str, Callable], templates: Path, built: int,
     the clock unless SOURCE_DATE_EPOCH is set: set it to the release time for this call.
     Any warning WeasyPrint logs (a font that did not load, a CSS value it ignored, a file
     it could not fetch) stops the build: a sheet that silently looks different is a bug.
+    report(name, what) hears where the layout is (e.g. "page 12").
     """
     from weasyprint import HTML  # heavy: imported only when a sheet is built
     from weasyprint.text.fonts import FontConfiguration
@@ -42,6 +43,10 @@ def render(documents: dict[str, Callable], templates: Path, built: int,
     warnings = _CollectWarnings()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(warnings)
+    progress = _Forward(report) if report else None
+    if progress:
+        logging.getLogger("weasyprint.progress").addHandler(progress)
+        logging.getLogger("weasyprint.progress").setLevel(logging.INFO)
     saved = os.environ.get(SDE)
     os.environ[SDE] = str(built)
     fonts, fetcher, base = FontConfiguration(), _fetcher(templates), templates.resolve().as_uri() + "/"
@@ -52,17 +57,25 @@ def render(documents: dict[str, Callable], templates: Path, built: int,
     out = {}
     try:
         for name, make in documents.items():
+            if progress:
+                progress.name = name
             document = make(None)
             doc = layout(document)
             if len(doc.pages) <= BALANCE_MAX_PAGES:
                 fit = refit(doc, document, columns)
                 if fit.cuts or fit.breaks:
+                    if progress:
+                        progress.prefix = "evening the last page's columns, "
                     doc = layout(make(fit))
+                    if progress:
+                        progress.prefix = ""
             out[name] = (doc.write_pdf(), len(doc.pages))
     except FatalURLFetchingError as exc:
         raise BuildError(f"the sheet asked for a file it may not load: {exc.__cause__ or exc}") from None
     finally:
         logger.removeHandler(warnings)
+        if progress:
+            logging.getLogger("weasyprint.progress").removeHandler(progress)
         if saved is None:
             del os.environ[SDE]
         else:
@@ -71,6 +84,79 @@ def render(documents: dict[str, Callable], templates: Path, built: int,
         raise BuildError("the sheet did not render cleanly, so nothing was written:\n  "
                          + "\n  ".join(warnings.messages))
     return out
+
+
+def start(documents: dict[str, Callable], templates: Path, built: int, columns: int,
+          report: Callable[[str, str], None] | None = None) -> "Pending":
+    """Begin rendering: with two or more documents and cores, each in its own process, so they
+    (and the deck, packed meanwhile by the caller) use every core. Pending.result() waits."""
+    return Pending(documents, templates, built, columns, report)
+
+
+class Pending:
+    def __init__(self, documents, templates, built, columns, report):
+        self._args = (templates, built, columns)
+        self._documents, self._report = documents, report
+        self._pool = self._queue = None
+        if len(documents) > 1 and (os.cpu_count() or 1) > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("fork")  # the children inherit the loaded entries
+            self._queue = context.SimpleQueue() if report else None
+            self._pool = ProcessPoolExecutor(min(len(documents), os.cpu_count() or 1), mp_context=context,
+                                             initializer=_worker_init, initargs=(self._queue,))
+            self._futures = {name: self._pool.submit(_work, name, make, *self._args)
+                             for name, make in documents.items()}
+
+    def result(self) -> dict[str, tuple[bytes, int]]:
+        if self._pool is None:
+            return render(self._documents, *self._args, report=self._report)
+        from concurrent.futures import FIRST_EXCEPTION, wait
+
+        try:
+            pending = set(self._futures.values())
+            while pending:
+                _, pending = wait(pending, timeout=0.1, return_when=FIRST_EXCEPTION)
+                self._drain()
+                if any(f.done() and f.exception() for f in self._futures.values()):
+                    break
+            return {name: f.result() for name, f in self._futures.items()}
+        finally:
+            self._drain()
+            self._pool.shutdown(cancel_futures=True)
+
+    def _drain(self) -> None:
+        while self._queue is not None and not self._queue.empty():
+            self._report(*self._queue.get())
+
+
+_QUEUE = None
+
+
+def _worker_init(queue) -> None:
+    global _QUEUE
+    _QUEUE = queue
+
+
+def _work(name: str, make: Callable, templates: Path, built: int, columns: int) -> tuple[bytes, int]:
+    report = (lambda n, what: _QUEUE.put((n, what))) if _QUEUE is not None else None
+    return render({name: make}, templates, built, columns, report)[name]
+
+
+class _Forward(logging.Handler):
+    """WeasyPrint's progress lines ("Step 5 - Creating layout - Page 12") -> report(name, "page 12")."""
+
+    def __init__(self, report):
+        super().__init__(logging.INFO)
+        self.report, self.name, self.prefix = report, "", ""
+
+    def emit(self, record):
+        message = record.getMessage()
+        if " - Page " in message:
+            self.report(self.name, f"{self.prefix}page {message.rsplit(' ', 1)[-1]}")
+        elif message.startswith("Step 6"):
+            self.report(self.name, "writing the PDF")
 
 
 def refit(doc, document, columns: int):

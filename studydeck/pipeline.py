@@ -65,8 +65,9 @@ def read_entries(root: Path, charset: frozenset[int] | None = None) -> list[Entr
     return entries
 
 
-def build(opts: Options, say: Callable[[str], None] = print) -> Result:
-    """Build dist/ from entries/ (or only check it)."""
+def build(opts: Options, say: Callable[[str], None] = print,
+          report: Callable[[str, str], None] | None = None) -> Result:
+    """Build dist/ from entries/ (or only check it). say(stage) and report(document, step) tell the user."""
     root, templates = opts.root, opts.root / "templates"
     config = load_config(root)
     # 1. Gather: every entry, identity and time is settled before anything is written.
@@ -94,12 +95,9 @@ def build(opts: Options, say: Callable[[str], None] = print) -> Result:
                          f"and commit {lock.LOCK_NAME}")
     if opts.check:
         return result
-    # 2. Make every output in memory; a failure here leaves dist/ untouched.
+    # 2. Make every output in memory; a failure here leaves dist/ untouched. The sheets are laid
+    #    out in their own processes while the deck is packed here.
     stem, files = safe_stem(config.deck), {}
-    if opts.makes("deck"):
-        say(f"packing {len(notes)} notes ...")
-        files[f"{stem}.apkg"] = apkg.pack(notes, nt, deck.deck_names(config), _description(config),
-                                          mods, nt_stamp["mod"])
     kinds = [k for k in sheet.KINDS if opts.makes(k)]
     if kinds:
         built, printing = stamp.release_time(mods, nt_stamp["mod"]), opts.printing
@@ -107,7 +105,15 @@ def build(opts: Options, say: Callable[[str], None] = print) -> Result:
         names = {"sheet": f"{stem_p}.pdf", "worksheet": f"{stem_p}-worksheet.pdf"}
         makers = {k: partial(sheet.render, k, entries, config, templates, built, printing) for k in kinds}
         say(f"laying out {' and '.join(names[k] for k in kinds)} ({len(printing.select(entries))} entries) ...")
-        for kind, (data, pages) in pdf.render(makers, templates, built, printing.columns).items():
+        pending = pdf.start(makers, templates, built, printing.columns, report)
+    if opts.makes("deck"):
+        say(f"packing {len(notes)} notes ...")
+        files[f"{stem}.apkg"] = apkg.pack(notes, nt, deck.deck_names(config), _description(config),
+                                          mods, nt_stamp["mod"])
+    if kinds:
+        if report:
+            report("", f"{'deck packed; ' if opts.makes('deck') else ''}waiting for the sheets ...")
+        for kind, (data, pages) in pending.result().items():
             files[names[kind]] = data
             result.pages[kind] = pages
         if "sheet" in makers:  # the HTML preview, for a browser

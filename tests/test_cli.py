@@ -52,3 +52,39 @@ def test_bad_entry_exits_1_without_traceback_and_keeps_dist(tmp_path):
         "1 problem(s) in entries/; nothing was written"]
     assert outputs(project)["apkg"].read_bytes() == before
     assert not outputs(project)["pdf"].exists()
+
+
+def test_a_terminal_sees_live_progress_and_a_log_sees_plain_lines(tmp_path):
+    import os
+    import pty
+    import re
+    import subprocess
+    import sys
+
+    project = copy_project(tmp_path / "p")
+    primary, secondary = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "STUDYDECK_VERSION")}
+    proc = subprocess.Popen([sys.executable, "build.py"], cwd=project, stdin=secondary, stdout=secondary,
+                            stderr=secondary, env={**env, "COLUMNS": "100", "TERM": "xterm"})
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            data = os.read(primary, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=300) == 0
+    seen = b"".join(chunks).decode("utf-8", "replace")
+    assert re.search(r"sheet: page \d", seen) and re.search(r"worksheet: page \d", seen)
+    assert "writing the PDF" in seen and "\x1b[" in seen  # a live display
+    assert "wrote dist/쿠버네티스-스터디.pdf" in seen
+
+    done = run_build(project)  # not a terminal: stage lines only
+    assert done.returncode == 0
+    assert "\x1b" not in done.stdout and "page 1" not in done.stdout
+    assert done.stdout.splitlines()[:2] == [
+        "laying out 쿠버네티스-스터디.pdf and 쿠버네티스-스터디-worksheet.pdf (12 entries) ...",
+        "packing 35 notes ..."]
