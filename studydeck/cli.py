@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         + (f"; {pages}" if pages else "") + f" ({result.summary})")
     for path in result.written:
         say(f"wrote {_shown(path)}")
+    for path in result.reused:
+        say(f"up to date: {_shown(path)}")
     return EXIT_OK
 
 

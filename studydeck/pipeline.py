@@ -6,7 +6,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from . import apkg, changes, deck, glyphs, history, lock, pdf, sheet, stamp
+from . import cache, changes, deck, glyphs, history, lock, pdf, sheet, stamp
 from .config import load_config
 from .errors import BuildError, Problem, UsageError
 from .load import entry_files, load
@@ -38,6 +38,7 @@ class Result:
     notes: int = 0
     cards: int = 0
     pages: dict[str, int] = field(default_factory=dict)  # "sheet"/"worksheet" -> page count
+    reused: list[Path] = field(default_factory=list)  # outputs already up to date, left as they were
     written: list[Path] = field(default_factory=list)
     summary: str = ""
 
@@ -95,35 +96,80 @@ def build(opts: Options, say: Callable[[str], None] = print,
                          f"and commit {lock.LOCK_NAME}")
     if opts.check:
         return result
-    # 2. Make every output in memory; a failure here leaves dist/ untouched. The sheets are laid
-    #    out in their own processes while the deck is packed here.
+    # 2. Make every output that changed, in memory; a failure here leaves dist/ untouched. The
+    #    sheets are laid out in their own processes while the deck is packed here.
     stem, files = safe_stem(config.deck), {}
+    record = cache.record(root, opts.out)
     kinds = [k for k in sheet.KINDS if opts.makes(k)]
+    todo, keys, names = {}, {}, {}
     if kinds:
         built, printing = stamp.release_time(mods, nt_stamp["mod"]), opts.printing
         stem_p = stem + printing.suffix()
         names = {"sheet": f"{stem_p}.pdf", "worksheet": f"{stem_p}-worksheet.pdf"}
-        makers = {k: partial(sheet.render, k, entries, config, templates, built, printing) for k in kinds}
-        say(f"laying out {' and '.join(names[k] for k in kinds)} ({len(printing.select(entries))} entries) ...")
-        pending = pdf.start(makers, templates, built, printing.columns, report)
+        fonts = cache.files_digest(templates / glyphs.FONT_DIR)
+        for kind in kinds:
+            make = _FirstLayout(partial(sheet.render, kind, entries, config, templates, built, printing))
+            keys[kind] = cache.key(kind, make.first.html, fonts, printing.columns, pdf.BALANCE_MAX_PAGES)
+            seen = record.fresh(names[kind], keys[kind])
+            if seen:
+                result.pages[kind] = seen.get("pages", 0)
+                result.reused.append(opts.out / names[kind])
+            else:
+                todo[kind] = make
+        if todo:
+            say(f"laying out {' and '.join(names[k] for k in todo)} ({len(printing.select(entries))} entries) ...")
+            pending = pdf.start(todo, templates, built, printing.columns, report)
+        if "sheet" in kinds:  # the HTML preview, for a browser
+            files[f"{stem_p}.html"] = sheet.render("sheet", entries, config, templates, built, printing,
+                                                   preview=True).html.encode()
     if opts.makes("deck"):
-        say(f"packing {len(notes)} notes ...")
-        files[f"{stem}.apkg"] = apkg.pack(notes, nt, deck.deck_names(config), _description(config),
-                                          mods, nt_stamp["mod"])
-    if kinds:
+        name, description = f"{stem}.apkg", _description(config)
+        deck_key = cache.key("deck", [(n.guid, lock.note_hash(n), mods[n.guid]) for n in notes], nt_stamp,
+                             [nt.id, nt.name, nt.fields, nt.template, nt.front, nt.back, nt.css],
+                             deck.deck_names(config), description)
+        if record.fresh(name, deck_key):
+            result.reused.append(opts.out / name)
+        else:
+            from . import apkg  # genanki: imported only when the deck is packed
+
+            say(f"packing {len(notes)} notes ...")
+            files[name] = apkg.pack(notes, nt, deck.deck_names(config), description, mods, nt_stamp["mod"])
+            record.update(name, deck_key, files[name])
+    if todo:
         if report:
             report("", f"{'deck packed; ' if opts.makes('deck') else ''}waiting for the sheets ...")
         for kind, (data, pages) in pending.result().items():
             files[names[kind]] = data
             result.pages[kind] = pages
-        if "sheet" in makers:  # the HTML preview, for a browser
-            files[f"{stem_p}.html"] = makers["sheet"](None, preview=True).html.encode()
+            record.update(names[kind], keys[kind], data, pages=pages)
     files["CHANGES.md"] = changes.render(config, diff, new_lock, nt.name).encode()
+    for name in [n for n in files if n.endswith((".html", ".md"))]:  # cheap to make: skip if identical
+        if _same(opts.out / name, files[name]):
+            files.pop(name)
+            result.reused.append(opts.out / name)
     # 3. Write all outputs or none, then record the identities they were built with.
     result.written = write_all(opts.out, files)
+    record.save()
     if not lock_path.exists() or lock_path.read_bytes() != lock_bytes:
         write_all(root, {lock.LOCK_NAME: lock_bytes})
     return result
+
+
+class _FirstLayout:
+    """sheet.render with its first (unfitted) document made once: it is also the cache key."""
+
+    def __init__(self, make):
+        self.make, self.first = make, make(None)
+
+    def __call__(self, fit=None, **kwargs):
+        return self.first if fit is None and not kwargs else self.make(fit, **kwargs)
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _check_selection(entries: list[Entry], printing: PrintOptions) -> None:

@@ -82,6 +82,10 @@ def test_a_terminal_sees_live_progress_and_a_log_sees_plain_lines(tmp_path):
     assert "writing the PDF" in seen and "\x1b[" in seen  # a live display
     assert "wrote dist/쿠버네티스-스터디.pdf" in seen
 
+    import shutil
+
+    shutil.rmtree(project / "dist")
+    shutil.rmtree(project / ".cache")
     done = run_build(project)  # not a terminal: stage lines only
     assert done.returncode == 0
     assert "\x1b" not in done.stdout and "page 1" not in done.stdout

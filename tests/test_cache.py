@@ -1,0 +1,74 @@
+"""Rebuilds remake exactly the outputs whose inputs changed, and give the bytes of a clean build."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import DECK_STEM, copy_project, outputs, run_build
+
+SDE = {"SOURCE_DATE_EPOCH": "1700000000"}  # the printed date: otherwise any content change moves it
+NAMES = {"apkg": f"{DECK_STEM}.apkg", "pdf": f"{DECK_STEM}.pdf", "worksheet": f"{DECK_STEM}-worksheet.pdf",
+         "html": f"{DECK_STEM}.html", "changes": "CHANGES.md"}
+
+
+def _written(stdout: str) -> set[str]:
+    return {line.removeprefix("wrote dist/") for line in stdout.splitlines() if line.startswith("wrote dist/")}
+
+
+@pytest.fixture
+def project(tmp_path):
+    project = copy_project(tmp_path / "p")
+    done = run_build(project, env=SDE)
+    assert done.returncode == 0, done.stderr
+    assert _written(done.stdout) == set(NAMES.values())
+    return project
+
+
+def test_a_rebuild_with_nothing_changed_writes_nothing_and_loads_no_renderer(project):
+    before = {p.name: p.stat().st_mtime_ns for p in (project / "dist").iterdir()}
+    done = run_build(project, env={"PYTHONPROFILEIMPORTTIME": "1", **SDE})
+    assert done.returncode == 0
+    assert _written(done.stdout) == set()
+    assert {line.removeprefix("up to date: dist/") for line in done.stdout.splitlines()
+            if line.startswith("up to date")} == set(NAMES.values())
+    assert "sheet 3 pages, worksheet 3 pages" in done.stdout
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time")}
+    assert "weasyprint" not in imported and "genanki" not in imported and "jinja2" in imported
+    assert {p.name: p.stat().st_mtime_ns for p in (project / "dist").iterdir()} == before
+
+
+def test_a_card_style_change_remakes_only_the_deck(project):
+    css = project / "templates" / "card" / "card.css"
+    css.write_text(css.read_text("utf-8") + "\n.extra { color: #333; }\n", "utf-8")
+    done = run_build(project, env=SDE)
+    assert done.returncode == 0, done.stderr
+    assert _written(done.stdout) == {NAMES["apkg"]}
+
+
+def test_a_sheet_option_remakes_only_the_sheets(project):
+    done = run_build(project, "--columns", "3", env=SDE)
+    assert done.returncode == 0, done.stderr
+    assert _written(done.stdout) == {NAMES["pdf"], NAMES["worksheet"], NAMES["html"]}
+
+
+def test_a_deleted_or_altered_output_is_remade(project):
+    paths = outputs(project)
+    paths["pdf"].unlink()
+    paths["apkg"].write_bytes(paths["apkg"].read_bytes() + b"\0")
+    done = run_build(project, env=SDE)
+    assert done.returncode == 0, done.stderr
+    assert _written(done.stdout) == {NAMES["pdf"], NAMES["apkg"]}
+
+
+def test_an_edit_rebuild_gives_the_bytes_of_a_clean_build(project, tmp_path):
+    pod = project / "entries" / "pod.yaml"
+    pod.write_text(pod.read_text("utf-8").replace("가장 작은 단위", "가장 작은 배포 단위"), "utf-8")
+    done = run_build(project, env=SDE)
+    assert done.returncode == 0, done.stderr
+    assert _written(done.stdout) == set(NAMES.values())  # every output shows the entry
+    clean = tmp_path / "clean"
+    shutil.copytree(project, clean, ignore=shutil.ignore_patterns("dist", ".cache"))
+    assert run_build(clean, env=SDE).returncode == 0
+    for key in ("apkg", "pdf", "worksheet", "html"):  # (CHANGES.md compares with each copy's own lock)
+        assert outputs(project)[key].read_bytes() == outputs(clean)[key].read_bytes(), key
