@@ -55,13 +55,46 @@ def files_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def inputs_digest(root: Path, files: list[Path], *parts) -> str:
+    """Everything a build reads, by content: when it equals the last build's, nothing changed."""
+    digest = hashlib.sha256()
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b"\0missing"
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        digest.update(name.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+    return key(digest.hexdigest(), *parts)
+
+
 @dataclass
 class Record:
-    """What the last build into one output folder made: name -> {key, sha256, pages}."""
+    """What the last build into one output folder made: name -> {key, sha256, pages}, plus the
+    digest of all its inputs and its summary, for the no-op fast path."""
 
     path: Path
     out: Path
     outputs: dict[str, dict] = field(default_factory=dict)
+    last: dict = field(default_factory=dict)  # inputs digest, result figures, names of its outputs
+
+    def unchanged(self, inputs: str) -> dict | None:
+        """The last build's result if its inputs are these and all its outputs are intact."""
+        if not inputs or self.last.get("inputs") != inputs:
+            return None
+        for name, sha in self.last.get("files", {}).items():
+            try:
+                if hashlib.sha256((self.out / name).read_bytes()).hexdigest() != sha:
+                    return None
+            except OSError:
+                return None
+        return self.last.get("result")
+
+    def finish(self, inputs: str, result: dict, names: list[str]) -> None:
+        files = {}
+        for name in names:
+            files[name] = hashlib.sha256((self.out / name).read_bytes()).hexdigest()
+        self.last = {"inputs": inputs, "result": result, "files": files}
 
     def fresh(self, name: str, output_key: str) -> dict | None:
         """The record of name if it can be reused as it is in the output folder, else None."""
@@ -80,7 +113,8 @@ class Record:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.outputs, indent=1, sort_keys=True) + "\n", "utf-8")
+        data = {"outputs": self.outputs, "last": self.last}
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", "utf-8")
         os.replace(tmp, self.path)
 
 
@@ -89,9 +123,8 @@ def record(root: Path, out: Path) -> Record:
     name = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
     path = root / CACHE_DIR / f"outputs-{name}.json"
     try:
-        outputs = json.loads(path.read_text("utf-8"))
-        if not isinstance(outputs, dict):
-            raise ValueError
-    except (OSError, ValueError):
-        outputs = {}
-    return Record(path, out, outputs)
+        data = json.loads(path.read_text("utf-8"))
+        outputs, last = dict(data["outputs"]), dict(data["last"])
+    except (OSError, ValueError, KeyError, TypeError):
+        outputs, last = {}, {}
+    return Record(path, out, outputs, last)

@@ -126,6 +126,10 @@ class Pending:
             self._drain()
             self._pool.shutdown(cancel_futures=True)
 
+    def cancel(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
     def _drain(self) -> None:
         while self._queue is not None and not self._queue.empty():
             self._report(*self._queue.get())

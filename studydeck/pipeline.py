@@ -71,6 +71,10 @@ def build(opts: Options, say: Callable[[str], None] = print,
     """Build dist/ from entries/ (or only check it). say(stage) and report(document, step) tell the user."""
     root, templates = opts.root, opts.root / "templates"
     config = load_config(root)
+    record = cache.record(root, opts.out)
+    inputs = _inputs(opts, config)
+    if not opts.check and (last := record.unchanged(inputs)):  # nothing changed since the last build
+        return Result(**{**last, "reused": [opts.out / n for n in record.last["files"]]})
     # 1. Gather: every entry, identity and time is settled before anything is written.
     printed = opts.only != "deck"
     entries = read_entries(root, glyphs.charset(templates) if printed else None)
@@ -99,7 +103,6 @@ def build(opts: Options, say: Callable[[str], None] = print,
     # 2. Make every output that changed, in memory; a failure here leaves dist/ untouched. The
     #    sheets are laid out in their own processes while the deck is packed here.
     stem, files = safe_stem(config.deck), {}
-    record = cache.record(root, opts.out)
     kinds = [k for k in sheet.KINDS if opts.makes(k)]
     todo, keys, names = {}, {}, {}
     if kinds:
@@ -122,19 +125,12 @@ def build(opts: Options, say: Callable[[str], None] = print,
         if "sheet" in kinds:  # the HTML preview, for a browser
             files[f"{stem_p}.html"] = sheet.render("sheet", entries, config, templates, built, printing,
                                                    preview=True).html.encode()
-    if opts.makes("deck"):
-        name, description = f"{stem}.apkg", _description(config)
-        deck_key = cache.key("deck", [(n.guid, lock.note_hash(n), mods[n.guid]) for n in notes], nt_stamp,
-                             [nt.id, nt.name, nt.fields, nt.template, nt.front, nt.back, nt.css],
-                             deck.deck_names(config), description)
-        if record.fresh(name, deck_key):
-            result.reused.append(opts.out / name)
-        else:
-            from . import apkg  # genanki: imported only when the deck is packed
-
-            say(f"packing {len(notes)} notes ...")
-            files[name] = apkg.pack(notes, nt, deck.deck_names(config), description, mods, nt_stamp["mod"])
-            record.update(name, deck_key, files[name])
+    try:
+        _make_deck(opts, config, notes, nt, nt_stamp, mods, stem, record, files, result, say)
+    except BaseException:
+        if todo:
+            pending.cancel()
+        raise
     if todo:
         if report:
             report("", f"{'deck packed; ' if opts.makes('deck') else ''}waiting for the sheets ...")
@@ -149,10 +145,50 @@ def build(opts: Options, say: Callable[[str], None] = print,
             result.reused.append(opts.out / name)
     # 3. Write all outputs or none, then record the identities they were built with.
     result.written = write_all(opts.out, files)
-    record.save()
     if not lock_path.exists() or lock_path.read_bytes() != lock_bytes:
         write_all(root, {lock.LOCK_NAME: lock_bytes})
+    # 4. Remember what this build read and made, so a rebuild from the same inputs can stop at the
+    #    start. They include the lock as it was read: a build that rewrote it is followed by one
+    #    full build (whose CHANGES.md then lists nothing new, as it always did).
+    record.finish(inputs, {"entries": result.entries, "notes": result.notes, "cards": result.cards,
+                           "pages": result.pages, "summary": result.summary},
+                  sorted(p.name for p in result.written + result.reused))
+    record.save()
     return result
+
+
+def _inputs(opts: Options, config) -> str:
+    """A digest of every file and setting the build reads (git history only matters for edited
+    notes, and an edit changes an entry file)."""
+    root = opts.root
+    if not (root / "entries").is_dir():
+        return ""
+    files = [*entry_files(root / "entries"), *sorted(p for p in (root / "templates").rglob("*") if p.is_file()),
+             root / "pyproject.toml", root / lock.LOCK_NAME]
+    if opts.changes_since is not None:
+        files.append(opts.changes_since.resolve())
+    settings = [opts.only, opts.accept_removals, opts.locked, str(opts.changes_since), opts.printing.paper,
+                opts.printing.columns, opts.printing.groups, opts.printing.tags, config.version,
+                stamp.source_date_epoch()]
+    return cache.inputs_digest(root, files, settings)
+
+
+def _make_deck(opts, config, notes, nt, nt_stamp, mods, stem, record, files, result, say) -> None:
+    """The .apkg into files, unless the one in the output folder is up to date."""
+    if not opts.makes("deck"):
+        return
+    name, description = f"{stem}.apkg", _description(config)
+    deck_key = cache.key("deck", [(n.guid, lock.note_hash(n), mods[n.guid]) for n in notes], nt_stamp,
+                         [nt.id, nt.name, nt.fields, nt.template, nt.front, nt.back, nt.css],
+                         deck.deck_names(config), description)
+    if record.fresh(name, deck_key):
+        result.reused.append(opts.out / name)
+        return
+    from . import apkg  # genanki: imported only when the deck is packed
+
+    say(f"packing {len(notes)} notes ...")
+    files[name] = apkg.pack(notes, nt, deck.deck_names(config), description, mods, nt_stamp["mod"])
+    record.update(name, deck_key, files[name])
 
 
 class _FirstLayout:

@@ -72,3 +72,14 @@ def test_an_edit_rebuild_gives_the_bytes_of_a_clean_build(project, tmp_path):
     assert run_build(clean, env=SDE).returncode == 0
     for key in ("apkg", "pdf", "worksheet", "html"):  # (CHANGES.md compares with each copy's own lock)
         assert outputs(project)[key].read_bytes() == outputs(clean)[key].read_bytes(), key
+
+
+def test_the_unchanged_fast_path_still_sees_settings_and_touched_files(project):
+    pod = project / "entries" / "pod.yaml"
+    pod.write_bytes(pod.read_bytes())  # touched, same content: still nothing to do
+    done = run_build(project, env=SDE)
+    assert _written(done.stdout) == set()
+    done = run_build(project, env={"SOURCE_DATE_EPOCH": "1700000500"})  # a new release date
+    assert _written(done.stdout) == {NAMES["pdf"], NAMES["worksheet"], NAMES["html"]}
+    done = run_build(project, env={**SDE, "STUDYDECK_VERSION": "v0.2.0"})  # a new version
+    assert _written(done.stdout) == set(NAMES.values())
