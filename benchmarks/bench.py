@@ -7,7 +7,8 @@ points), and measures, as whole `python build.py` processes:
 
   cold        dist/ and the build cache removed
   noop        again, nothing changed
-  edit1       one entry's text changed
+  edit1       one entry changed, full build
+  edit1 deck, edit1 sheet   one entry changed, --only deck / --only sheet
   deck, sheet cold with --only deck / --only sheet
   rss         peak resident memory of the cold build (largest process)
 
@@ -173,7 +174,8 @@ def edit_one(project: Path, i: int) -> None:
 
 def measure(n: int, runs: int, workdir: Path) -> dict:
     project = make_project(workdir / f"n{n}", n)
-    times: dict[str, list[float]] = {k: [] for k in ("cold", "noop", "edit1", "deck", "sheet")}
+    times: dict[str, list[float]] = {k: [] for k in ("cold", "noop", "edit1", "edit1_deck", "edit1_sheet",
+                                                       "deck", "sheet")}
     rss = []
     for r in range(runs):
         clean(project)
@@ -181,8 +183,12 @@ def measure(n: int, runs: int, workdir: Path) -> dict:
         times["cold"].append(t)
         rss.append(m)
         times["noop"].append(run(project, "--accept-removals")[0])
-        edit_one(project, r)
+        edit_one(project, 3 * r)
         times["edit1"].append(run(project, "--accept-removals")[0])
+        edit_one(project, 3 * r + 1)
+        times["edit1_deck"].append(run(project, "--only", "deck", "--accept-removals")[0])
+        edit_one(project, 3 * r + 2)
+        times["edit1_sheet"].append(run(project, "--only", "sheet", "--accept-removals")[0])
         clean(project)
         times["deck"].append(run(project, "--only", "deck", "--accept-removals")[0])
         clean(project)
@@ -218,11 +224,12 @@ def main() -> None:
             rows.append(r)
             print(f"N={n}: {r}", file=sys.stderr, flush=True)
     print(f"Machine: {machine()}. Median of {args.runs} runs.\n")
-    print("| N | cold | no-op | edit 1 | deck only | sheet only | peak RSS | pages (sheet/worksheet) "
-          "| floor: WeasyPrint sheet + worksheet | floor: genanki |")
+    print("| N | cold | no-op | edit 1: all / deck / sheet | cold deck only | cold sheet only | peak RSS "
+          "| pages (sheet/worksheet) | floor: WeasyPrint sheet + worksheet | floor: genanki |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['n']} | {r['cold']:.2f} s | {r['noop']:.2f} s | {r['edit1']:.2f} s | {r['deck']:.2f} s "
+        print(f"| {r['n']} | {r['cold']:.2f} s | {r['noop']:.2f} s "
+              f"| {r['edit1']:.2f} / {r['edit1_deck']:.2f} / {r['edit1_sheet']:.2f} s | {r['deck']:.2f} s "
               f"| {r['sheet']:.2f} s | {r['rss']} MiB | {r['pages_sheet']}/{r['pages_worksheet']} "
               f"| {r['weasyprint_sheet']:.2f} + {r['weasyprint_worksheet']:.2f} s | {r['genanki']:.2f} s |")
 
