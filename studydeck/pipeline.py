@@ -1,10 +1,12 @@
 """The build: gather and check everything first, then make every output, then write them all."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Callable
+from urllib.parse import quote
 
 from . import cache, changes, deck, glyphs, history, lock, pdf, sheet, stamp
 from .config import load_config
@@ -123,8 +125,9 @@ def build(opts: Options, say: Callable[[str], None] = print,
             say(f"laying out {' and '.join(names[k] for k in todo)} ({len(printing.select(entries))} entries) ...")
             pending = pdf.start(todo, templates, built, printing.columns, report)
         if "sheet" in kinds:  # the HTML preview, for a browser
+            to_templates = quote(Path(os.path.relpath(templates.resolve(), opts.out.resolve())).as_posix())
             files[f"{stem_p}.html"] = sheet.render("sheet", entries, config, templates, built, printing,
-                                                   preview=True).html.encode()
+                                                   preview=to_templates).html.encode()
     try:
         _make_deck(opts, config, notes, nt, nt_stamp, mods, stem, record, files, result, say)
     except BaseException:

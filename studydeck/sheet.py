@@ -38,13 +38,14 @@ class Fit:
 
 
 def render(kind: str, entries: list[Entry], config: Config, templates: Path, built: int,
-           opts: PrintOptions, fit: Fit | None = None, preview: bool = False) -> Document:
+           opts: PrintOptions, fit: Fit | None = None, preview: str | None = None) -> Document:
     """The document as standalone HTML (also the PDF's source), for the entries opts selects.
 
     Items flow column after column, which is fast to lay out. fit (from a first layout, see
     pdf.render) sets the items on a flow's last page in columns of even height and starts
     a section on a new page when its heading would stand alone at the foot of one.
-    preview: HTML for a browser (word-break: keep-all instead of word joiners).
+    preview: HTML for a browser (word-break: keep-all instead of word joiners), opened from a
+    folder from which `preview` is the relative URL of templates/ (for the fonts).
     """
     titles = {e.id: e.title for e in entries}  # related entries outside a subset keep their names
     entries = opts.select(entries)
@@ -54,8 +55,8 @@ def render(kind: str, entries: list[Entry], config: Config, templates: Path, bui
     page = {"deck": config.deck, "version": config.version, "date": when.strftime("%Y-%m-%d"),
             "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "paper": PAPERS[opts.paper],
             "columns": opts.columns, "subset": _subset_label(opts), "count": len(entries),
-            "css": Markup((templates / "sheet.css").read_text("utf-8")), "preview": preview}
-    joiner = not preview
+            "css": Markup(_css(templates, preview)), "preview": preview is not None}
+    joiner = preview is None
     if kind == "sheet":
         sections = [(g, [_sheet_entry(e, titles, joiner) for e in entries if e.group == g]) for g in GROUPS]
     else:
@@ -73,6 +74,11 @@ def render(kind: str, entries: list[Entry], config: Config, templates: Path, bui
                                                       breaks=fit.breaks, **page)
     headings = {f"{kind}-{s['group']}": f"group-{s['group']}" for s in sections}
     return Document(html, flows, headings)
+
+
+def _css(templates: Path, preview: str | None) -> str:
+    css = (templates / "sheet.css").read_text("utf-8")
+    return css if preview is None else css.replace("url(fonts/", f"url({preview}/fonts/")
 
 
 def _subset_label(opts: PrintOptions) -> str:

@@ -80,6 +80,9 @@ def test_html_preview_escapes_and_marks_clozes(built):
     assert "PV &amp; PVC" in html
     assert "{{c1::" not in html
     assert "\u2060" not in html and "word-break: keep-all" in html  # browsers keep Korean words whole
+    fonts = re.findall(r"url\(([^)]+)\)", html)
+    assert fonts == ["../templates/fonts/Pretendard-Regular.ttf", "../templates/fonts/Pretendard-Bold.ttf"]
+    assert all((built["html"].parent / f).is_file() for f in fonts)  # a browser finds the bundled font
 
 
 @pytest.mark.parametrize("kind", ["pdf", "worksheet"])
