@@ -9,6 +9,7 @@ output folder still has that hash, so a deleted or edited output is always remad
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -20,6 +21,7 @@ CACHE_DIR = Path(".cache") / "studydeck"
 _CODE = Path(__file__).resolve().parent
 
 
+@functools.cache
 def _code_digest() -> str:
     """This package's own source: a change to the code is a change to every output."""
     digest = hashlib.sha256()
@@ -38,6 +40,7 @@ def key(*parts) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def _versions() -> str:
     out = []
     for dist in ("genanki", "weasyprint", "jinja2", "pyyaml", "fonttools"):
@@ -91,9 +94,11 @@ class Record:
         return self.last.get("result")
 
     def finish(self, inputs: str, result: dict, names: list[str]) -> None:
+        """Record this build; outputs in self.outputs were hashed when made or checked when reused."""
         files = {}
         for name in names:
-            files[name] = hashlib.sha256((self.out / name).read_bytes()).hexdigest()
+            known = self.outputs.get(name, {}).get("sha256")
+            files[name] = known or hashlib.sha256((self.out / name).read_bytes()).hexdigest()
         self.last = {"inputs": inputs, "result": result, "files": files}
 
     def fresh(self, name: str, output_key: str) -> dict | None:

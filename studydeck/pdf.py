@@ -177,11 +177,13 @@ def refit(doc, document, columns: int):
 
     where, tops = {}, set()  # anchor -> (page, height); anchors that open a page
     for number, page in enumerate(doc.pages):
+        first = True
         for box in page._page_box.descendants():
             anchor = box.element.get("id") if getattr(box, "element", None) is not None else None
             if anchor and anchor not in where:
-                if not any(p == number for p, _ in where.values()):
+                if first:
                     tops.add(anchor)
+                    first = False
                 where[anchor] = (number, box.margin_height())
     breaks = set()
     for name, heading in document.headings.items():
