@@ -61,17 +61,27 @@ def segments(page) -> list[dict]:
     return out
 
 
+GAP = 6 * MM  # column-gap in templates/sheet.css
+
+
+def column_width(page, columns: int) -> float:
+    return (float(page.width) - MARGINS["left"] - MARGINS["right"] - (columns - 1) * GAP) / columns
+
+
+def column_of(page, x0: float, columns: int) -> int:
+    """The column (0-based) a box starting at x0 is in; full-width lines count as column 0."""
+    return min(int((x0 - MARGINS["left"] + 1) // (column_width(page, columns) + GAP)), columns - 1)
+
+
 def in_reading_order(page, columns: int = 2) -> list[dict]:
     """segments() column by column, top to bottom (full-width lines count as column 1)."""
-    left = MARGINS["left"]
-    width = (float(page.width) - left - MARGINS["right"]) / columns
     found = sorted(segments(page), key=lambda s: s["top"])
     row, last = 0, None
     for s in found:  # one row: tops within 4 pt (a small number beside bigger text sits higher)
         if last is not None and s["top"] - last > 4:
             row += 1
         s["row"], last = row, s["top"]
-    return sorted(found, key=lambda s: (min(int((s["x0"] - left + 1) // width), columns - 1), s["row"], s["x0"]))
+    return sorted(found, key=lambda s: (column_of(page, s["x0"], columns), s["row"], s["x0"]))
 
 
 def reading_text(page, columns: int = 2) -> str:
@@ -88,9 +98,7 @@ def small_numbers(page, columns: int = 2, below: float = 6.5) -> list[int]:
             runs[-1].append(c)
         else:
             runs.append([c])
-    left = MARGINS["left"]
-    width = (float(page.width) - left - MARGINS["right"]) / columns
-    runs.sort(key=lambda r: (min(int((r[0]["x0"] - left + 1) // width), columns - 1), r[0]["top"], r[0]["x0"]))
+    runs.sort(key=lambda r: (column_of(page, r[0]["x0"], columns), r[0]["top"], r[0]["x0"]))
     return [int("".join(c["text"] for c in r)) for r in runs]
 
 
@@ -140,11 +148,11 @@ def _first_word_width(segment) -> float:
     return chars[end]["x1"] - chars[0]["x0"]
 
 
-def premature_breaks(path, columns: int, gap: float = 6 * MM, minimum: int = 50) -> list[tuple[str, str]]:
+def premature_breaks(path, columns: int, minimum: int = 50) -> list[tuple[str, str]]:
     """(line, next line) pairs of one paragraph where the next line's first word would have fit."""
     found, checked = [], 0
     for page in pages(path):
-        column = (float(page.width) - MARGINS["left"] - MARGINS["right"] - (columns - 1) * gap) / columns
+        column = column_width(page, columns)
         lines = [s for s in in_reading_order(page, columns) if s["text"] != "•" and s["top"] > MARGINS["top"]]
         for a, b in zip(lines, lines[1:]):
             same_paragraph = (abs(a["size"] - b["size"]) < 0.1 and 0 < b["top"] - a["top"] < 1.7 * a["size"]
@@ -152,8 +160,7 @@ def premature_breaks(path, columns: int, gap: float = 6 * MM, minimum: int = 50)
                               and not b["text"].startswith("•"))
             if not same_paragraph or all("Bold" in c["fontname"] for c in a["chars"]):  # a term (dt) line
                 continue
-            col = min(int((a["x0"] - MARGINS["left"] + 1) // (column + gap)), columns - 1)
-            right = MARGINS["left"] + col * (column + gap) + column
+            right = MARGINS["left"] + column_of(page, a["x0"], columns) * (column + GAP) + column
             checked += 1
             if a["x1"] + 0.25 * a["size"] + _first_word_width(b) <= right - 1:
                 found.append((a["text"], b["text"]))
