@@ -80,6 +80,7 @@ class Record:
     out: Path
     outputs: dict[str, dict] = field(default_factory=dict)
     last: dict = field(default_factory=dict)  # inputs digest, result figures, names of its outputs
+    error: str = ""
 
     def unchanged(self, inputs: str) -> dict | None:
         """The last build's result if its inputs are these and all its outputs are intact."""
@@ -115,12 +116,19 @@ class Record:
     def update(self, name: str, output_key: str, data: bytes, **extra) -> None:
         self.outputs[name] = {"key": output_key, "sha256": hashlib.sha256(data).hexdigest(), **extra}
 
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
+    def save(self) -> bool:
+        """Write the record; False (with self.error) when the cache folder cannot hold it. The
+        cache only saves time, so that never fails a build."""
         data = {"outputs": self.outputs, "last": self.last}
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", "utf-8")
-        os.replace(tmp, self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", "utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            self.error = exc.strerror or str(exc)
+            return False
+        return True
 
 
 def record(root: Path, out: Path) -> Record:

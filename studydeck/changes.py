@@ -1,7 +1,15 @@
-"""What this release changes in a user's collection, as Markdown for dist/CHANGES.md."""
+"""What this release changes in a user's collection, as Markdown for dist/CHANGES.md.
+
+CHANGES.md becomes the GitHub release notes, so everything taken from an entry goes into a
+code span: no link, image, HTML, @-mention, issue reference or emoji can come out of it.
+"""
 from __future__ import annotations
 
-from .lock import Changes, Lock
+import re
+
+from .deck import anki_text
+from .identity import Changes
+from .lock import Lock
 from .model import Config
 
 
@@ -10,11 +18,12 @@ def render(config: Config, changes: Changes, lock: Lock, notetype_name: str) -> 
     out = [f"# {config.deck} {config.version}", ""]
     if not (changes.added or changes.changed or changes.renamed or changes.removed):
         out += ["No note was added, changed or removed in this version.", ""]
-    out += _section("Added", [f"`{n}` ({lock.notes[n]['term']})" for n in changes.added])
-    out += _section("Changed", [f"`{n}` ({lock.notes[n]['term']})" for n in changes.changed])
-    out += _section("Renamed (same note, review history kept)", [f"`{a}` → `{b}`" for a, b in changes.renamed])
-    removed = [f"`{n}` ({t.get('term', '')}), GUID `{t['guid']}`: search `\"note:{notetype_name}\" "
-               f"\"Id:{n.split('/')[0]}\" \"Term:{t.get('term', '')}\"`" for n, t in sorted(changes.removed.items())]
+    out += _section("Added", [f"{code(n)} ({code(lock.notes[n].term)})" for n in changes.added])
+    out += _section("Changed", [f"{code(n)} ({code(lock.notes[n].term)})" for n in changes.changed])
+    out += _section("Renamed (same note, review history kept)",
+                    [f"{code(a)} → {code(b)}" for a, b in changes.renamed])
+    removed = [f"{code(n)} ({code(t.term)}), GUID {code(t.guid)}: search {code(search(notetype_name, n, t.term))}"
+               for n, t in sorted(changes.removed.items())]
     out += _section("Removed", removed)
     if removed:
         out += ["Importing never deletes notes. To drop a removed note from your collection, open",
@@ -30,6 +39,22 @@ def _section(title: str, items: list[str]) -> list[str]:
     return [f"## {title} ({len(items)})", "", *[f"- {i}" for i in items], ""]
 
 
-def summary(changes: Changes) -> str:
-    return (f"{len(changes.added)} added, {len(changes.changed)} changed, {len(changes.renamed)} renamed, "
-            f"{len(changes.removed)} removed")
+def code(text: str) -> str:
+    """text as a Markdown code span, whatever it holds (CommonMark: a fence longer than any
+    run of backticks inside, and a space on each side where the text starts or ends with one)."""
+    text = " ".join(text.split())
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.strip()) else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def search(notetype_name: str, name: str, term: str) -> str:
+    """Anki's browser search that finds exactly this note: fields hold HTML, so the term is
+    searched as stored (R&D as R&amp;D), with Anki's search syntax escaped."""
+    entry_id = name.split("/")[0]
+    return " ".join(f'"{_search_escape(part)}"' for part in
+                    (f"note:{notetype_name}", f"Id:{anki_text(entry_id)}", f"Term:{anki_text(term)}"))
+
+
+def _search_escape(text: str) -> str:
+    return re.sub(r'([\\"*_])', r"\\\1", text)

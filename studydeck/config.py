@@ -10,6 +10,21 @@ from .errors import UsageError
 from .model import Config
 
 VERSION_ENV = "STUDYDECK_VERSION"  # CI sets it from the release tag
+SDE = "SOURCE_DATE_EPOCH"  # reproducible-builds.org: the release's time, set by CI from the tagged commit
+MAX_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z: later dates have no 4-digit year in the PDF
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH as a time, None when unset or empty; a malformed one stops the build
+    (reproducible-builds.org: a build must not silently ignore it)."""
+    value = os.environ.get(SDE, "")
+    if not value.strip():
+        return None
+    if not re.fullmatch(r"[0-9]+", value.strip()):
+        raise UsageError(f"{SDE}={value!r} is not a whole number of seconds since 1970-01-01 UTC")
+    if int(value) > MAX_EPOCH:
+        raise UsageError(f"{SDE}={value.strip()} is after the year 9999")
+    return int(value)
 
 
 def load_config(root: Path) -> Config:

@@ -29,6 +29,8 @@ class Note:
     fields: tuple[str, ...]
     tags: tuple[str, ...]
     ordinals: tuple[int, ...]  # 1-based cloze numbers, nested ones included
+    term: str = ""  # as written, for CHANGES.md and entries.lock
+    answers: tuple[tuple[int, str], ...] = ()  # (cloze number, what its card asks for)
 
 
 @dataclass(frozen=True)
@@ -65,23 +67,64 @@ def notetype(templates: Path) -> Notetype:
                     (card / "card.css").read_text("utf-8"))
 
 
-def notes(entries: list[Entry], config: Config, guids: dict[tuple[str, str], str]) -> list[Note]:
+def notes(entries: list[Entry], config: Config, guids: dict[str, str]) -> list[Note]:
     """One note per definition, in entry file order then definition order."""
     titles = {e.id: e.title for e in entries}
     out = []
     for entry in entries:
-        points = "<ul>" + "".join(f"<li>{markup.to_anki(p)}</li>" for p in entry.points) + "</ul>"
-        related = ", ".join(html.escape(titles[r]) for r in entry.related)
-        source = (f'<a href="{html.escape(entry.source, quote=True)}">{html.escape(entry.source)}</a>'
-                  if entry.source else "")
+        points = "<ul>" + "".join(f"<li>{to_anki(p)}</li>" for p in entry.points) + "</ul>"
+        related = ", ".join(anki_text(titles[r]) for r in entry.related)
+        source = "<br>".join(f'<a href="{anki_text(url)}">{anki_text(url)}</a>' for url in entry.sources)
         tags = tuple(dict.fromkeys((entry.group, *entry.tags)))
         for d in entry.definitions:
-            fields = (markup.to_anki(d.tree), html.escape(d.term), html.escape(entry.title),
-                      points, related, source, html.escape(entry.id))
-            out.append(Note(entry.id, d.key, guids[(entry.id, d.key)], subdeck(config, entry.group),
-                            fields, tags, tuple(sorted(markup.ordinals(d.tree)))))
+            fields = (to_anki(d.tree), anki_text(d.term), anki_text(entry.title),
+                      points, related, source, anki_text(entry.id))
+            out.append(Note(entry.id, d.key, guids[f"{entry.id}/{d.key}"], subdeck(config, entry.group),
+                            fields, tags, tuple(sorted(markup.ordinals(d.tree))), d.term, _answers(d.tree)))
     return out
+
+
+def _answers(tree: tuple) -> tuple[tuple[int, str], ...]:
+    found: dict[int, list[str]] = {}
+    for ordinal, answer, _ in markup.answers(tree):
+        found.setdefault(ordinal, []).append(" ".join(answer.split()))
+    return tuple((n, " / ".join(a)) for n, a in sorted(found.items()))
 
 
 def deck_names(config: Config) -> list[str]:
     return [subdeck(config, g) for g in GROUPS]
+
+
+# --- entry text as Anki field HTML ------------------------------------------------------
+# Anki gives meaning to more than HTML in a field: {{c1::...}} clozes and their '::' hints,
+# [sound:...] and [anki:tts]...[/anki:tts] tags, [latex]/[$]/[$$] LaTeX, [[type:...]]. Its
+# parsers read the stored field, so writing those characters as numeric character references
+# (&#91; shows as '[') keeps them text on every card. MathJax (\( \[) reads the page instead:
+# the card templates mark the field's containers mathjax_ignore.
+_ANKI_SYNTAX = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;"})
+
+
+def anki_text(text: str) -> str:
+    """Text for an Anki field: escaped HTML, and none of Anki's own syntax live."""
+    return html.escape(text, quote=True).translate(_ANKI_SYNTAX).replace("\n", "<br>")
+
+
+def to_anki(tree: tuple, in_cloze: bool = False) -> str:
+    """HTML for an Anki field, with the clozes in Anki's own syntax and everything else as text."""
+    out = []
+    for node in tree:
+        if isinstance(node, markup.Text):
+            out.append(_in_cloze(anki_text(node.text), in_cloze))
+        elif isinstance(node, markup.Code):
+            out.append(f"<code>{_in_cloze(anki_text(node.text), in_cloze)}</code>")
+        elif isinstance(node, markup.Bold):
+            out.append(f"<b>{to_anki(node.children, in_cloze)}</b>")
+        else:
+            hint = f"::{_in_cloze(anki_text(node.hint), True)}" if node.hint else ""
+            out.append(f"{{{{c{node.ordinal}::{to_anki(node.children, True)}{hint}}}}}")
+    return "".join(out)
+
+
+def _in_cloze(html_text: str, in_cloze: bool) -> str:
+    # Inside a cloze Anki reads the first '::' as the start of the hint: a colon there is a reference.
+    return html_text.replace(":", "&#58;") if in_cloze else html_text

@@ -13,12 +13,81 @@ SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "
 
 
 @dataclass(frozen=True)
+class Span:
+    """Where a scalar lies in its file, to turn an offset in its value into a line and column.
+
+    raw is the scalar as written (indicator or quotes, indentation, escapes); its characters are
+    matched against the value's, so a problem at value[offset] is reported where that character
+    is typed, also inside a folded (>-) or quoted scalar.
+    """
+
+    line: int  # 1-based, of raw[0]
+    col: int
+    raw: str
+    style: str | None  # None (plain), "'", '"', "|" or ">"
+    value: str
+    lead: int = 0  # characters stripped from the start of value before use
+
+    def at(self, offset: int) -> tuple[int, int]:
+        """(line, col) of value[lead + offset] in the file."""
+        j = self._index(min(self.lead + offset, len(self.value)))
+        before = self.raw[:j]
+        newline = before.rfind("\n")
+        if newline < 0:
+            return self.line, self.col + j
+        return self.line + before.count("\n"), j - newline
+
+    def _index(self, offset: int) -> int:
+        raw, style, value = self.raw, self.style, self.value
+        j = raw.find("\n") + 1 if style in ("|", ">") else 1 if style in ("'", '"') else 0
+        for c in value[:offset]:
+            j = _step(raw, j, c, style)
+        if offset < len(value) and not value[offset].isspace():
+            j = _skip_blank(raw, j, style)
+        return min(j, len(raw))
+
+
+def _skip_blank(raw: str, j: int, style: str | None) -> int:
+    """Past indentation, line breaks and (in double quotes) escaped line breaks."""
+    while j < len(raw):
+        if raw[j] in " \t\r\n":
+            j += 1
+        elif style == '"' and raw.startswith("\\\n", j):
+            j += 2
+        else:
+            break
+    return j
+
+
+_ESCAPE_LENGTH = {"x": 4, "u": 6, "U": 10}
+
+
+def _step(raw: str, j: int, c: str, style: str | None) -> int:
+    """The index in raw just after the source of value character c, reading from j."""
+    if not c.isspace():
+        j = _skip_blank(raw, j, style)
+    if j >= len(raw):
+        return j
+    if style == '"' and raw[j] == "\\":
+        return j + _ESCAPE_LENGTH.get(raw[j + 1:j + 2], 2)
+    if style == "'" and c == "'" and raw.startswith("''", j):
+        return j + 2
+    return j + 1
+
+
+@dataclass(frozen=True)
 class Source:
     """One entry file, parsed but not yet validated."""
 
     path: str  # relative to the project, forward slashes
     node: yaml.Node
     text: str  # the decoded file, for hashing and error context
+
+    def span(self, node: yaml.ScalarNode, lead: int = 0) -> Span:
+        """Where node's value lies in this file (lead: characters stripped from its start)."""
+        start, end = node.start_mark, node.end_mark
+        return Span(start.line + 1, start.column + 1, self.text[start.index:end.index], node.style,
+                    node.value, lead)
 
 
 def _compose_node(self, parent, index):

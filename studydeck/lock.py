@@ -1,176 +1,170 @@
-"""entries.lock: the committed record of every note's identity, content hash and time.
+"""entries.lock: the committed record of every note's identity and content.
 
-Anki matches notes by GUID and updates one only when the incoming modification time is
-newer. The lock keeps both stable: an unchanged note keeps its GUID and time forever, an
-edited one gets a later time, and a note that disappears is reported instead of guessed.
+Anki matches notes by GUID, so a note's GUID must never change; the lock keeps it, with the
+hash of the note's content (to tell an edit), the time that content was first built with
+(kept while it is unchanged, so a rebuild touches no other note), the answer of each of its
+cards (to warn when a card's history would move to other content), and tombstones of removed
+notes so their GUIDs are never handed out again. Released content takes its release's time
+from git instead (studydeck/releases.py): a committed file cannot know when it is tagged.
 """
 from __future__ import annotations
 
-import difflib
-import html
-import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .deck import Note, note_guid
 from .errors import BuildError, Problem
-from .model import Config, Entry
 
 LOCK_NAME = "entries.lock"
-FORMAT = 1
+FORMAT = 2
+READABLE = (1, 2)  # format 1 had no answers
+
+
+@dataclass(frozen=True)
+class NoteRecord:
+    """One note as the lock remembers it."""
+
+    guid: str
+    hash: str
+    mod: int  # the time this content was first built with (before any release shipped it)
+    path: str  # the entry file that defined it
+    term: str
+    answers: tuple[tuple[int, str], ...] = ()  # (cloze number, its answer) for each card
+    removed_in: str | None = None  # tombstones only: the version that removed it
+
+    def to_json(self) -> dict:
+        data = {"guid": self.guid, "hash": self.hash, "mod": self.mod, "path": self.path, "term": self.term,
+                "answers": {str(n): a for n, a in self.answers}}
+        if self.removed_in is not None:
+            data["removed_in"] = self.removed_in
+        return data
 
 
 @dataclass
 class Lock:
-    notes: dict[str, dict] = field(default_factory=dict)  # "entry/key" -> guid, hash, mod, ...
-    removed: dict[str, dict] = field(default_factory=dict)  # tombstones: the GUIDs stay reserved
-    notetype: dict = field(default_factory=dict)  # hash, mod
+    notes: dict[str, NoteRecord] = field(default_factory=dict)  # "entry/key" -> record
+    removed: dict[str, NoteRecord] = field(default_factory=dict)  # tombstones: their GUIDs stay reserved
+    notetype: dict = field(default_factory=dict)  # the notetype's content hash and time: {"hash", "mod"}
 
     def to_bytes(self) -> bytes:
-        data = {"format": FORMAT, "notetype": self.notetype, "notes": self.notes, "removed": self.removed}
+        data = {"format": FORMAT, "notetype": self.notetype,
+                "notes": {n: r.to_json() for n, r in self.notes.items()},
+                "removed": {n: r.to_json() for n, r in self.removed.items()}}
         return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
-
-
-@dataclass(frozen=True)
-class Changes:
-    added: list[str]
-    changed: list[str]
-    renamed: list[tuple[str, str]]  # (old, new)
-    removed: dict[str, dict]  # name -> tombstone, removed in this version
 
 
 def read_lock(root: Path) -> Lock:
     path = root / LOCK_NAME
     if not path.exists():
         return Lock()
-    return read_lock_file(path)
+    return read_lock_file(path, LOCK_NAME)
 
 
-def read_lock_file(path: Path) -> Lock:
-    """A lock file; an empty file stands for "no earlier release" (every note is new)."""
+def read_lock_file(path: Path, shown: str | None = None) -> Lock:
+    """A lock file; an empty file stands for "no earlier release" (every note is new).
+
+    Every mistake in it is a Problem with its line and column: a hand-edited or half-merged
+    lock must never end in a traceback.
+    """
+    shown = shown or str(path)
     try:
-        if not path.read_bytes().strip():
-            return Lock()
+        data = path.read_bytes()
     except OSError as exc:
-        raise BuildError(f"{path}: cannot read it ({exc.strerror})") from None
+        raise BuildError(f"{shown}: cannot read it ({exc.strerror})") from None
+    if not data.strip():
+        return Lock()
     try:
-        data = json.loads(path.read_text("utf-8"))
-        if data.get("format") != FORMAT:
-            raise ValueError(f"unknown format {data.get('format')!r}")
-        return Lock(dict(data["notes"]), dict(data.get("removed", {})), dict(data.get("notetype", {})))
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise BuildError(f"{path.name}: cannot read it ({exc}); restore it from git") from None
+        text = data.decode("utf-8")
+        doc = json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise BuildError(f"{shown}: not UTF-8 at byte {exc.start}; restore it from git") from None
+    except json.JSONDecodeError as exc:
+        raise BuildError(f"{shown} is damaged; restore it from git (git checkout -- {LOCK_NAME})",
+                         [Problem(shown, exc.lineno, exc.colno, "", f"not valid JSON: {exc.msg}")]) from None
+    reader = _Reader(shown, text)
+    lock = reader.lock(doc)
+    if reader.problems:
+        raise BuildError(f"{shown} is damaged; restore it from git (git checkout -- {LOCK_NAME})",
+                         reader.problems)
+    return lock
 
 
-def content_hash(*parts) -> str:
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32]
+def _is_time(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 253_402_300_799
 
 
-def note_names(entry: Entry) -> list[tuple[str, str]]:
-    """(current name, name in the lock) for each definition; they differ only when renamed."""
-    out = []
-    for d in entry.definitions:
-        old = f"{entry.renamed_from or entry.id}/{d.renamed_from or d.key}"
-        out.append((f"{entry.id}/{d.key}", old))
-    return out
+_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-def assign_guids(entries: list[Entry], lock: Lock, config: Config) -> tuple[dict, list[tuple[str, str]]]:
-    """GUID per (entry id, key): the locked one, carried over on an explicit rename, else new."""
-    guids, renames, problems, seen = {}, [], [], {}
-    for entry in entries:
-        for d, (name, old) in zip(entry.definitions, note_names(entry)):
-            if name in lock.notes:
-                guid = lock.notes[name]["guid"]
-            elif old != name and old in lock.notes:
-                guid = lock.notes[old]["guid"]
-                renames.append((old, name))
-            elif old != name:
-                problems.append(Problem(entry.path, 0, 0, "renamed_from",
-                                        f"'{name}' says it was renamed from '{old}', but {LOCK_NAME} has no such note"))
-                continue
-            else:
-                guid = note_guid(config.guid_prefix, entry.id, d.key)
-            if guid in seen:
-                problems.append(Problem(entry.path, 0, 0, "", f"notes '{seen[guid]}' and '{name}' would share the "
-                                                            f"GUID {guid}; only one of them may be renamed from it"))
-            seen[guid] = name
-            guids[(entry.id, d.key)] = guid
-    if problems:
-        raise BuildError("note identities conflict; nothing was written", problems)
-    return guids, renames
+class _Reader:
+    """Checks the lock's shape, naming the field and the line of each mistake."""
 
+    def __init__(self, shown: str, text: str):
+        self.shown, self.text, self.problems = shown, text, []
 
-def check_missing(entries: list[Entry], lock: Lock, renames, accept_removals: bool) -> list[str]:
-    """Lock notes no entry defines any more: an error unless removals are accepted."""
-    current = {name for e in entries for name, _ in note_names(e)}
-    gone = sorted(set(lock.notes) - current - {old for old, _ in renames})
-    if not gone or accept_removals:
-        return gone
-    new_ids = sorted({e.id for e in entries} - {n.split("/")[0] for n in lock.notes})
-    by_path = {e.path: e for e in entries}
-    problems = []
-    for name in gone:
-        note = lock.notes[name]
-        old_id, key = name.split("/")
-        here = by_path.get(note.get("path", ""))
-        guess = here.id if here is not None and here.id != old_id else \
-            next(iter(difflib.get_close_matches(old_id, new_ids, n=1, cutoff=0.3)), None)
-        if guess and guess != old_id:
-            hint = (f"entry '{old_id}' seems renamed to '{guess}': add 'renamed_from: {old_id}' to the entry "
-                    f"'{guess}' to keep its notes and review history")
-        else:
-            hint = (f"if you renamed it, add 'renamed_from: {key}' to the definition (or 'renamed_from: {old_id}' "
-                    f"to the entry); if you removed it on purpose, build with --accept-removals")
-        problems.append(Problem(note.get("path", LOCK_NAME), 0, 0, "",
-                                f"note '{name}' (GUID {note['guid']}) is in {LOCK_NAME} but no entry defines it; {hint}"))
-    raise BuildError(f"{len(gone)} note(s) would silently disappear from users' decks; nothing was written", problems)
+    def add(self, where: str, message: str, key: str | None = None) -> None:
+        line, col = self._locate(key)
+        self.problems.append(Problem(self.shown, line, col, where, message))
 
+    def _locate(self, key: str | None) -> tuple[int, int]:
+        at = self.text.find(json.dumps(key, ensure_ascii=False) + ":") if key else -1
+        if at < 0:
+            return 1, 1
+        return self.text.count("\n", 0, at) + 1, at - (self.text.rfind("\n", 0, at) + 1) + 1
 
-def note_hash(note: Note) -> str:
-    return content_hash(note.fields, note.tags, note.deck, note.ordinals)
+    def lock(self, doc) -> Lock:
+        if not isinstance(doc, dict):
+            self.add("", "must be a JSON object")
+            return Lock()
+        if doc.get("format") not in READABLE:
+            self.add("format", f"unknown format {doc.get('format')!r}; this version reads "
+                               f"{' and '.join(map(str, READABLE))}", "format")
+            return Lock()
+        notetype = doc.get("notetype", {})
+        if not isinstance(notetype, dict) or not isinstance(notetype.get("hash", ""), str) or \
+                not _is_time(notetype.get("mod", 0)):
+            self.add("notetype", "must be an object with a string hash and a whole-number mod", "notetype")
+            notetype = {}
+        return Lock(self.records(doc, "notes"), self.records(doc, "removed"), dict(notetype))
 
+    def records(self, doc: dict, part: str) -> dict[str, NoteRecord]:
+        items = doc.get(part, {})
+        if not isinstance(items, dict):
+            self.add(part, "must be an object of notes", part)
+            return {}
+        out = {}
+        for name, item in items.items():
+            record = self.record(part, name, item)
+            if record is not None:
+                out[name] = record
+        return out
 
-def update(lock: Lock, entries: list[Entry], notes: list[Note], mods: dict[str, int], notetype: dict,
-           renames, gone: list[str], version: str) -> tuple[Lock, Changes]:
-    """The lock after this build, and what changed since the one before."""
-    paths = {e.id: e.path for e in entries}
-    renamed_from = {new: old for old, new in renames}
-    new, added, changed = Lock(notetype=notetype, removed=dict(lock.removed)), [], []
-    for note in notes:
-        name = f"{note.entry_id}/{note.key}"
-        before = lock.notes.get(renamed_from.get(name, name))
-        digest = note_hash(note)
-        new.notes[name] = {"guid": note.guid, "hash": digest, "mod": mods[note.guid],
-                           "path": paths[note.entry_id], "term": _term(note)}
-        new.removed.pop(name, None)
-        if before is None:
-            added.append(name)
-        elif before["hash"] != digest:
-            changed.append(name)
-    removed = {name: {**lock.notes[name], "removed_in": version} for name in gone}
-    new.removed.update(removed)
-    return new, Changes(sorted(added), sorted(changed), sorted(renames), removed)
-
-
-def diff(before: Lock, after: Lock, version: str) -> Changes:
-    """What changed between two locks (e.g. the previous release's and this one), matched by GUID."""
-    old_names = {n["guid"]: name for name, n in before.notes.items()}
-    guids = {n["guid"] for n in after.notes.values()}
-    added, changed, renamed = [], [], []
-    for name, note in after.notes.items():
-        old = old_names.get(note["guid"])
-        if old is None:
-            added.append(name)
-            continue
-        if old != name:
-            renamed.append((old, name))
-        if before.notes[old]["hash"] != note["hash"]:
-            changed.append(name)
-    removed = {name: {**n, "removed_in": version} for name, n in before.notes.items() if n["guid"] not in guids}
-    return Changes(sorted(added), sorted(changed), sorted(renamed), removed)
-
-
-def _term(note: Note) -> str:
-    return html.unescape(note.fields[1])
+    def record(self, part: str, name: str, item) -> NoteRecord | None:
+        where = f"{part}.{name}"
+        if not _NAME.match(name):
+            self.add(where, "is not a note name (entry-id/key)", name)
+            return None
+        if not isinstance(item, dict):
+            self.add(where, "must be an object", name)
+            return None
+        values = {}
+        for key in ("guid", "hash", "path", "term"):
+            value = item.get(key, "" if key in ("path", "term") else None)
+            if not isinstance(value, str) or (key in ("guid", "hash") and not value):
+                self.add(f"{where}.{key}", "is missing" if value is None else "must be a non-empty string", name)
+                return None
+            values[key] = value
+        mod = item.get("mod")
+        if not _is_time(mod):
+            self.add(f"{where}.mod", "is missing" if mod is None else "must be a whole number of seconds", name)
+            return None
+        answers = item.get("answers", {})
+        if not isinstance(answers, dict) or not all(k.isdigit() and isinstance(v, str) for k, v in answers.items()):
+            self.add(f"{where}.answers", "must map cloze numbers to answers", name)
+            return None
+        removed_in = item.get("removed_in")
+        if part == "removed" and not isinstance(removed_in, str):
+            removed_in = ""
+        return NoteRecord(values["guid"], values["hash"], mod, values["path"], values["term"], answers=tuple(sorted((int(k), v) for k, v in answers.items())),
+                          removed_in=removed_in if part == "removed" else None)

@@ -1,35 +1,48 @@
-"""Entry text: Anki clozes plus a tiny inline markup, parsed once, rendered safely three ways.
+"""Entry text: Anki clozes plus a tiny inline markup, parsed once into a tree.
 
-The markup is deliberately small: `**bold**`, `` `code` `` and line breaks. Everything
-else is text and is HTML-escaped, in the deck and in the sheet alike, so entry text can
-never become live HTML or script.
+The markup is deliberately small: `**bold**`, `` `code` `` and line breaks. Everything else
+is text. This module only parses and answers questions about the tree; each output renders
+it (escaped) itself: studydeck/notes.py for Anki, studydeck/typeset.py for the sheets.
+
+Every node remembers `pos`, the offset in the source string where it starts, so a problem
+found later (a giveaway, a cloze that moved) can be reported at its line and column.
 """
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 
 MAX_CLOZE_DEPTH = 3  # c1 inside c2 inside c3; deeper nesting is unreadable on a card
+# Anki makes at most 500 cards from a cloze note: a cloze number above 500 is folded into card
+# 500 (rslib/src/notetype/cardgen.rs: `cloze_ord.saturating_sub(1).min(499)`, the same in 24.11),
+# and its package reader fails on card numbers beyond 65,535.
+MAX_ORDINAL = 500
 
 
 class MarkupError(ValueError):
-    """A mistake in entry text; the message is shown to the user as is."""
+    """A mistake in entry text; the message is shown to the user as is, at offset pos."""
+
+    def __init__(self, message: str, pos: int = 0):
+        super().__init__(message)
+        self.pos = pos
 
 
 @dataclass(frozen=True)
 class Text:
     text: str
+    pos: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
 class Code:
     text: str
+    pos: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
 class Bold:
     children: tuple
+    pos: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,7 @@ class Cloze:
     ordinal: int
     children: tuple
     hint: str | None = None
+    pos: int = field(default=0, compare=False)
 
 
 _TOKEN = re.compile(r"\{\{c(\d+)::|\{\{|\}\}|\*\*|`[^`\n]*`|::|\n")
@@ -48,6 +62,7 @@ class _Open:
     children: list = field(default_factory=list)
     ordinal: int = 0
     token: str = ""
+    pos: int = 0
     hint: list | None = None  # hint text pieces once '::' was seen
 
 
@@ -56,102 +71,121 @@ def parse(source: str, allow_cloze: bool = True) -> tuple:
     stack = [_Open("root")]
     pos = 0
     for m in _TOKEN.finditer(source):
-        _add_text(stack[-1], source[pos:m.start()])
+        _add_text(stack[-1], source[pos:m.start()], pos)
         pos = m.end()
         _token(stack, m, allow_cloze)
-    _add_text(stack[-1], source[pos:])
+    _add_text(stack[-1], source[pos:], pos)
     top = stack[-1]
     if top.kind == "cloze":
-        raise MarkupError(f"unbalanced cloze: '{top.token}' is never closed")
+        raise MarkupError(f"unbalanced cloze: '{top.token}' is never closed", top.pos)
     if top.kind == "bold":
-        raise MarkupError("unbalanced bold: '**' is never closed")
-    return tuple(top.children)
+        raise MarkupError("unbalanced bold: '**' is never closed", top.pos)
+    return _merged(top.children)
 
 
-def _add_text(top: _Open, text: str) -> None:
+def _add_text(top: _Open, text: str, pos: int) -> None:
     if not text:
         return
     if top.hint is not None:
         top.hint.append(text)
-    elif top.children and isinstance(top.children[-1], Text):
-        top.children[-1] = Text(top.children[-1].text + text)
     else:
-        top.children.append(Text(text))
+        top.children.append(Text(text, pos))
+
+
+def _merged(children: list) -> tuple:
+    """Adjacent Text pieces as one node (joined once: no quadratic concatenation)."""
+    out, run = [], []
+    for node in children + [None]:
+        if isinstance(node, Text):
+            run.append(node)
+            continue
+        if run:
+            out.append(Text("".join(t.text for t in run), run[0].pos) if len(run) > 1 else run[0])
+            run = []
+        if node is not None:
+            out.append(node)
+    return tuple(out)
 
 
 def _token(stack: list[_Open], m: re.Match, allow_cloze: bool) -> None:
-    tok, top = m.group(0), stack[-1]
+    tok, top, at = m.group(0), stack[-1], m.start()
     if top.hint is not None and tok not in ("}}", "\n") and not tok.startswith("`"):
         if tok == "::":
-            raise MarkupError(f"'::' twice in '{top.token}': Anki reads everything after the first '::' as the hint")
-        raise MarkupError(f"'{tok}' inside the hint of '{top.token}': a hint is plain text")
+            raise MarkupError(f"'::' twice in '{top.token}': Anki reads everything after the first '::' as "
+                              "the hint", at)
+        raise MarkupError(f"'{tok}' inside the hint of '{top.token}': a hint is plain text", at)
     if m.group(1) is not None:
-        _open_cloze(stack, int(m.group(1)), tok, allow_cloze)
+        _open_cloze(stack, int(m.group(1)), tok, allow_cloze, at)
     elif tok == "{{":
         raise MarkupError("'{{' that is not a cloze: Anki would read it as template or cloze syntax; "
-                          "put it in `code` or write '{ {'")
+                          "put it in `code` or write '{ {'", at)
     elif tok == "}}":
-        _close_cloze(stack)
+        _close_cloze(stack, at)
     elif tok == "**":
-        _toggle_bold(stack)
+        _toggle_bold(stack, at)
     elif tok == "::":
-        _hint_mark(stack)
+        _hint_mark(stack, at)
     elif tok == "\n" or top.hint is not None:
-        _add_text(top, tok)
+        _add_text(top, tok, at)
     else:
-        top.children.append(Code(tok[1:-1]))
+        top.children.append(Code(tok[1:-1], at))
 
 
-def _hint_mark(stack: list[_Open]) -> None:
+def _hint_mark(stack: list[_Open], at: int) -> None:
     top = stack[-1]
     if top.kind == "cloze":
         if not _plain(top.children).strip():
-            raise MarkupError(f"cloze with an empty answer: '{top.token}::'")
+            raise MarkupError(f"cloze with an empty answer: '{top.token}::'", top.pos)
         top.hint = []
     elif any(o.kind == "cloze" for o in stack):
-        raise MarkupError("'::' inside a cloze answer: Anki would read the rest as a hint")
+        raise MarkupError("'::' inside a cloze answer: Anki would read the rest as a hint", at)
     else:
-        _add_text(top, "::")
+        _add_text(top, "::", at)
 
 
-def _open_cloze(stack: list[_Open], ordinal: int, tok: str, allow_cloze: bool) -> None:
+def _open_cloze(stack: list[_Open], ordinal: int, tok: str, allow_cloze: bool, at: int) -> None:
     if not allow_cloze:
-        raise MarkupError(f"'{tok}': clozes are only allowed in definition text")
+        raise MarkupError(f"'{tok}': clozes are only allowed in definition text", at)
     if ordinal < 1:
-        raise MarkupError(f"cloze numbers start at 1: '{tok}'")
+        raise MarkupError(f"cloze numbers start at 1: '{tok}'", at)
+    if ordinal > MAX_ORDINAL:
+        raise MarkupError(f"'{tok}': Anki makes at most {MAX_ORDINAL} cards from a note, so cloze numbers "
+                          f"go from 1 to {MAX_ORDINAL}", at)
     depth = sum(1 for o in stack if o.kind == "cloze")
     if depth >= MAX_CLOZE_DEPTH:
-        raise MarkupError(f"'{tok}' is nested {depth + 1} deep; at most {MAX_CLOZE_DEPTH} levels are allowed")
-    stack.append(_Open("cloze", ordinal=ordinal, token=tok))
+        raise MarkupError(f"'{tok}' is nested {depth + 1} deep; at most {MAX_CLOZE_DEPTH} levels are allowed", at)
+    stack.append(_Open("cloze", ordinal=ordinal, token=tok, pos=at))
 
 
-def _close_cloze(stack: list[_Open]) -> None:
+def _close_cloze(stack: list[_Open], at: int) -> None:
     top = stack[-1]
     if top.kind == "bold":
-        raise MarkupError("'**' opened inside a cloze must close inside it")
+        raise MarkupError("'**' opened inside a cloze must close inside it", top.pos)
     if top.kind != "cloze":
-        raise MarkupError("unbalanced cloze: '}}' without an opening '{{cN::'")
+        raise MarkupError("unbalanced cloze: '}}' without an opening '{{cN::'", at)
     if not _plain(top.children).strip():
-        raise MarkupError(f"cloze with an empty answer: '{top.token}}}}}'")
+        raise MarkupError(f"cloze with an empty answer: '{top.token}}}}}'", top.pos)
     hint = None
     if top.hint is not None:
         hint = "".join(top.hint).strip()
         if not hint:
-            raise MarkupError(f"empty hint in '{top.token}': remove the trailing '::'")
+            raise MarkupError(f"empty hint in '{top.token}': remove the trailing '::'", top.pos)
     stack.pop()
-    stack[-1].children.append(Cloze(top.ordinal, tuple(top.children), hint))
+    stack[-1].children.append(Cloze(top.ordinal, _merged(top.children), hint, top.pos))
 
 
-def _toggle_bold(stack: list[_Open]) -> None:
+def _toggle_bold(stack: list[_Open], at: int) -> None:
     top = stack[-1]
     if top.kind == "bold":
         stack.pop()
-        stack[-1].children.append(Bold(tuple(top.children)))
+        stack[-1].children.append(Bold(_merged(top.children), top.pos))
     elif any(o.kind == "bold" for o in stack):
-        raise MarkupError("'**' opened outside a cloze must close outside it")
+        raise MarkupError("'**' opened outside a cloze must close outside it", at)
     else:
-        stack.append(_Open("bold", token="**"))
+        stack.append(_Open("bold", token="**", pos=at))
 
+
+# --- questions about a tree ------------------------------------------------------------
 
 def ordinals(tree: tuple) -> set[int]:
     """Every cloze number in the tree, nested ones included."""
@@ -179,147 +213,61 @@ def plain(tree: tuple) -> str:
     return _plain(tree)
 
 
-def answers(tree: tuple) -> list[tuple[int, str, str | None]]:
-    """(ordinal, answer text, hint) for every cloze, outer before inner, in reading order."""
+def clozes(tree: tuple) -> list[Cloze]:
+    """Every cloze, outer before inner, in reading order."""
     out = []
     for node in tree:
         if isinstance(node, Cloze):
-            out.append((node.ordinal, _plain(node.children), node.hint))
+            out.append(node)
         if isinstance(node, (Cloze, Bold)):
-            out.extend(answers(node.children))
+            out.extend(clozes(node.children))
     return out
 
 
-def auto_cloze(source: str, term: str) -> str | None:
-    """Wrap the first occurrence of term in {{c1::...}}; None when the term does not occur.
-
-    Only the term itself is deleted, so a particle that follows it stays visible:
-    "Pod는" becomes "{{c1::Pod}}는".
-    """
-    at = source.find(term)
-    if at < 0:
-        return None
-    return f"{source[:at]}{{{{c1::{term}}}}}{source[at + len(term):]}"
+def answers(tree: tuple) -> list[tuple[int, str, str | None]]:
+    """(ordinal, answer text, hint) for every cloze, outer before inner, in reading order."""
+    return [(c.ordinal, _plain(c.children), c.hint) for c in clozes(tree)]
 
 
-# --- rendering -------------------------------------------------------------------------
-
-def _esc(text: str) -> str:
-    return html.escape(text, quote=True).replace("\n", "<br>")
-
-
-def _esc_code(text: str) -> str:
-    # Braces and colons as entities: Anki's cloze parser never sees "{{" or "::" from code.
-    return (html.escape(text, quote=True)
-            .replace("{", "&#123;").replace("}", "&#125;").replace(":", "&#58;"))
-
-
-def to_anki(tree: tuple) -> str:
-    """HTML for an Anki field, with the clozes in Anki's own syntax."""
+def question(tree: tuple, ordinal: int, blank: str = "[...]") -> str:
+    """The plain text card `ordinal` shows on its front: its clozes hidden (as [hint] where
+    there is a hint), every other cloze shown as text, as Anki renders a cloze card."""
     out = []
     for node in tree:
-        if isinstance(node, Text):
-            out.append(_esc(node.text))
-        elif isinstance(node, Code):
-            out.append(f"<code>{_esc_code(node.text)}</code>")
-        elif isinstance(node, Bold):
-            out.append(f"<b>{to_anki(node.children)}</b>")
+        if isinstance(node, (Text, Code)):
+            out.append(node.text)
+        elif isinstance(node, Cloze) and node.ordinal == ordinal:
+            out.append(f"[{node.hint}]" if node.hint else blank)
         else:
-            hint = f"::{_esc(node.hint)}" if node.hint else ""
-            out.append(f"{{{{c{node.ordinal}::{to_anki(node.children)}{hint}}}}}")
+            out.append(question(node.children, ordinal, blank))
     return "".join(out)
 
 
-_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
-_KEEP_ALL_MAX = 24  # longer "words" are left breakable so they cannot overflow a column
+def auto_cloze(tree: tuple, term: str) -> tuple | None:
+    """The tree with the first occurrence of term (in text or code) as cloze 1; None if absent.
 
-
-def to_sheet(tree: tuple, blank=None, joiner: bool = True) -> str:
-    """HTML for the printed sheet: clozes emphasised (or replaced by blank(cloze)).
-
-    WeasyPrint ignores `word-break: keep-all`, so inside every whitespace-separated word
-    that contains Hangul a WORD JOINER (U+2060, zero width, never a break) sits between every
-    two characters: Korean words never split across lines, while long Latin tokens
-    (kube-proxy, URLs) keep their normal break opportunities. (No-wrap spans per word did
-    the same but made WeasyPrint's layout 2 to 3 times slower.) joiner=False leaves them
-    out, for browsers, which understand `word-break: keep-all`.
+    Only the term itself is deleted, so a particle that follows it stays visible:
+    "Pod는" becomes "{{c1::Pod}}는". Working on the tree, not the source, means a term
+    with '::' or one inside `code` is deleted as it is written.
     """
-    runs: list[tuple[str, tuple[str, ...]]] = []
-    _flatten(tree, (), runs, blank)
-    html_out = _emit_words(runs, joiner)
-    if joiner:
-        # WeasyPrint 70 ends a line too early (one word, the rest on the next line) when a long
-        # unbreakable run is followed by a space and then an inline element; the same space in
-        # its own span does not trigger it (tests/test_sheet.py checks that lines are filled).
-        html_out = _SPACE_BEFORE_TAG.sub(r"<span>\1</span>", html_out)
-    return html_out
+    done, out = _auto(tree, term)
+    return out if done else None
 
 
-_SPACE_BEFORE_TAG = re.compile(r"( +)(?=<(?:strong|b|code|span)[ >])")
-
-
-def _flatten(tree, wrap: tuple, runs: list, blank) -> None:
-    for node in tree:
-        if isinstance(node, Text):
-            runs.append((node.text, wrap))
-        elif isinstance(node, Code):
-            runs.append((node.text, wrap + ("code",)))
-        elif isinstance(node, Bold):
-            _flatten(node.children, wrap + ("b",), runs, blank)
-        elif blank is not None:
-            runs.append(("\0" + blank(node), wrap))  # pre-rendered HTML, kept whole
-        else:
-            _flatten(node.children, wrap + ("cloze",), runs, blank)
-
-
-_OPEN = {"b": "<b>", "code": "<code>", "cloze": '<strong class="cloze">'}
-_CLOSE = {"b": "</b>", "code": "</code>", "cloze": "</strong>"}
-
-
-def _emit_words(runs: list[tuple[str, tuple[str, ...]]], joiner: bool) -> str:
-    # Split runs into pieces that are either whitespace or not, then group words.
-    pieces: list[tuple[str, tuple[str, ...], bool]] = []
-    for text, wrap in runs:
-        if text.startswith("\0"):
-            pieces.append((text, wrap, False))
-            continue
-        for part in re.split(r"(\s+)", text):
-            if part:
-                pieces.append((part, wrap, part.isspace()))
-    out, word = [], []
-    for piece in pieces + [("", (), True)]:
-        if piece[2]:
-            out.append(_word_html(word, joiner))
-            word = []
-            if piece[0]:
-                out.append(_wrap_html(piece[0], piece[1]))
-        else:
-            word.append(piece)
-    return "".join(out)
-
-
-def _wrap_html(text: str, wrap: tuple[str, ...]) -> str:
-    if text.startswith("\0"):
-        body = text[1:]
-    elif "\n" in text and text.isspace():
-        body = "<br>"
-    else:
-        body = html.escape(text, quote=True)
-    return "".join(_OPEN[w] for w in wrap) + body + "".join(_CLOSE[w] for w in reversed(wrap))
-
-
-WORD_JOINER = "\u2060"
-
-
-def _word_html(word: list, joiner: bool) -> str:
-    if not word:
-        return ""
-    text = "".join(t for t, _, _ in word if not t.startswith("\0"))
-    if not joiner or not _HANGUL.search(text) or len(text) > _KEEP_ALL_MAX:
-        return "".join(_wrap_html(t, wrap) for t, wrap, _ in word)
-    # U+2060 WORD JOINER between every two characters: no line break inside the word, one text run
-    joined = WORD_JOINER.join(_wrap_html(t if t.startswith("\0") else WORD_JOINER.join(t), wrap)
-                              for t, wrap, _ in word)
-    if any(t.startswith("\0") for t, _, _ in word):  # a worksheet blank is a box: no-wrap around it too
-        return f'<span class="w">{joined}</span>'
-    return joined
+def _auto(tree: tuple, term: str) -> tuple[bool, tuple]:
+    out = list(tree)
+    for i, node in enumerate(tree):
+        if isinstance(node, (Text, Code)) and term in node.text:
+            at = node.text.index(term)
+            kind = type(node)
+            before, after = node.text[:at], node.text[at + len(term):]
+            pieces = ([kind(before, node.pos)] if before else []) + \
+                [Cloze(1, (kind(term, node.pos + at),), None, node.pos + at)] + \
+                ([kind(after, node.pos + at + len(term))] if after else [])
+            return True, tuple(out[:i] + pieces + out[i + 1:])
+        if isinstance(node, Bold):
+            done, children = _auto(node.children, term)
+            if done:
+                out[i] = Bold(children, node.pos)
+                return True, tuple(out)
+    return False, tree

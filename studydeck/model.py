@@ -1,18 +1,23 @@
 """The validated data the pipeline works on: frozen, no I/O."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 GROUPS = ("object", "개념")  # the sheet's sections and the deck's subdecks, in this order
+
+
+Pos = tuple[int, int]  # (line, column), 1-based; (0, 0) when unknown
 
 
 @dataclass(frozen=True)
 class Definition:
     key: str  # stable within its entry; with the entry id it is the note's identity
     term: str
-    text: str  # Anki cloze source after auto-cloze, our inline markup
-    tree: tuple  # markup.parse(text)
+    text: str  # the text as written (our inline markup and Anki clozes)
+    tree: tuple  # markup.parse(text), with the term clozed when the text had no cloze
     renamed_from: str | None = None
+    span: object = field(default=None, compare=False, repr=False)  # load.Span of text: offsets -> line:col
+    lint_ignore: tuple[str, ...] = ()  # card-quality rules silenced for this definition
 
 
 @dataclass(frozen=True)
@@ -24,9 +29,14 @@ class Entry:
     definitions: tuple[Definition, ...]
     points: tuple[tuple, ...]  # each a markup tree without clozes
     related: tuple[str, ...]
-    source: str | None
+    sources: tuple[str, ...]  # https URLs the facts were checked against
     path: str  # relative to the project
     renamed_from: str | None = None
+    where: dict = field(default_factory=dict, compare=False, repr=False)  # field -> Pos in the file
+
+    def at(self, name: str) -> Pos:
+        """Where a field ("id", "definitions[1].key", ...) is in the file; the entry's start otherwise."""
+        return self.where.get(name) or self.where.get("", (0, 0))
 
 
 @dataclass(frozen=True)

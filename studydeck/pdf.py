@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from .errors import BuildError
-from .stamp import SDE
+from .config import SDE
 
 
 # Evening a section's last page costs a second layout of the whole document: about 0.2 s per

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 
-from . import cache, changes, deck, glyphs, history, lock, pdf, sheet, stamp
-from .config import load_config
+from . import cache, changes, deck, glyphs, history, identity, lock, pdf, releases, sheet
+from .config import load_config, source_date_epoch
 from .errors import BuildError, Problem, UsageError
 from .load import entry_files, load
 from .model import Entry, PrintOptions
 from .validate import validate
-from .write import safe_stem, write_all
+from .write import recover, safe_stem, write_all
 
 CARD_FILES = ("templates/card/front.html", "templates/card/back.html", "templates/card/card.css")
 
@@ -32,6 +32,10 @@ class Options:
 
     def makes(self, output: str) -> bool:
         return self.only in (None, output)
+
+    @property
+    def makes_sheets(self) -> bool:
+        return self.only != "deck"
 
 
 @dataclass
@@ -73,28 +77,34 @@ def build(opts: Options, say: Callable[[str], None] = print,
     """Build dist/ from entries/ (or only check it). say(stage) and report(document, step) tell the user."""
     root, templates = opts.root, opts.root / "templates"
     config = load_config(root)
+    if not opts.check and (finished := recover(opts.out)):
+        say(f"finished writing {finished} file(s) that an interrupted build had left half written")
     record = cache.record(root, opts.out)
     inputs = _inputs(opts, config)
     if not opts.check and (last := record.unchanged(inputs)):  # nothing changed since the last build
         return Result(**{**last, "reused": [opts.out / n for n in record.last["files"]]})
-    # 1. Gather: every entry, identity and time is settled before anything is written.
-    printed = opts.only != "deck"
-    entries = read_entries(root, glyphs.charset(templates) if printed else None)
-    if printed and not opts.check:
+    # 1. Gather: every entry, identity and time is settled before anything is written. Every
+    #    check runs whatever is built (--only, --check): an entry is valid or not, for all outputs.
+    sde = source_date_epoch()
+    entries = read_entries(root, glyphs.charset(templates))
+    if opts.makes_sheets:
         _check_selection(entries, opts.printing)
     old_lock = lock.read_lock(root)
-    guids, renames = lock.assign_guids(entries, old_lock, config)
-    gone = lock.check_missing(entries, old_lock, renames, opts.accept_removals)
+    guids, renamed = identity.assign_guids(entries, old_lock, config)
+    gone = identity.check_missing(entries, old_lock, renamed, opts.accept_removals)
     nt = deck.notetype(templates)
     notes = deck.notes(entries, config, guids)
-    paths = {e.id: e.path for e in entries}
-    times = history.content_times(root, sorted(set(paths.values())) + list(CARD_FILES))
-    mods = stamp.note_mods(notes, old_lock, renames, paths, times)
-    nt_stamp = stamp.notetype_stamp(nt, old_lock, max(times[f] for f in CARD_FILES))
-    new_lock, diff = lock.update(old_lock, entries, notes, mods, nt_stamp, renames, gone, config.version)
+    paths = sorted({e.path for e in entries})
+    clock = identity.Clock(tuple(releases.read(root, lock.LOCK_NAME)),
+                           history.content_times(root, paths + list(CARD_FILES)), sde)
+    ids = identity.identify(entries, notes, old_lock, renamed, clock)
+    mods = {i.guid: i.mod for i in ids}
+    nt_hash = identity.content_hash(nt.id, nt.name, nt.fields, nt.template, nt.front, nt.back, nt.css)
+    nt_record, nt_mod = identity.notetype_times(clock, nt_hash, old_lock, list(CARD_FILES))
+    new_lock, diff = identity.update(old_lock, ids, nt_record, gone, config.version)
     if opts.changes_since is not None:  # a release lists what changed since the previous one
-        diff = lock.diff(lock.read_lock_file(opts.changes_since), new_lock, config.version)
-    result = Result(len(entries), len(notes), sum(len(n.ordinals) for n in notes), summary=changes.summary(diff))
+        diff = identity.diff(lock.read_lock_file(opts.changes_since), new_lock, config.version)
+    result = Result(len(entries), len(notes), sum(len(n.ordinals) for n in notes), summary=diff.summary())
     lock_bytes = new_lock.to_bytes()
     lock_path = root / lock.LOCK_NAME
     if opts.locked and (not lock_path.exists() or lock_path.read_bytes() != lock_bytes):
@@ -108,7 +118,7 @@ def build(opts: Options, say: Callable[[str], None] = print,
     kinds = [k for k in sheet.KINDS if opts.makes(k)]
     todo, keys, names = {}, {}, {}
     if kinds:
-        built, printing = stamp.release_time(mods, nt_stamp["mod"]), opts.printing
+        built, printing = sde if sde is not None else max([nt_mod, *mods.values()]), opts.printing
         stem_p = stem + printing.suffix()
         names = {"sheet": f"{stem_p}.pdf", "worksheet": f"{stem_p}-worksheet.pdf"}
         fonts = cache.files_digest(templates / glyphs.FONT_DIR)
@@ -129,7 +139,7 @@ def build(opts: Options, say: Callable[[str], None] = print,
             files[f"{stem_p}.html"] = sheet.render("sheet", entries, config, templates, built, printing,
                                                    preview=to_templates).html.encode()
     try:
-        _make_deck(opts, config, notes, nt, nt_stamp, mods, stem, record, files, result, say)
+        _make_deck(opts, config, notes, nt, nt_mod, mods, stem, record, files, result, say)
     except BaseException:
         if todo:
             pending.cancel()
@@ -146,17 +156,18 @@ def build(opts: Options, say: Callable[[str], None] = print,
         if _same(opts.out / name, files[name]):
             files.pop(name)
             result.reused.append(opts.out / name)
-    # 3. Write all outputs or none, then record the identities they were built with.
-    result.written = write_all(opts.out, files)
-    if not lock_path.exists() or lock_path.read_bytes() != lock_bytes:
-        write_all(root, {lock.LOCK_NAME: lock_bytes})
+    # 3. Write all outputs and the identities they were built with, or none of them.
+    new_lock_file = {} if lock_path.exists() and lock_path.read_bytes() == lock_bytes else {lock_path: lock_bytes}
+    result.written = write_all(opts.out, files, new_lock_file)
     # 4. Remember what this build read and made, so a rebuild from the same inputs can stop at the
     #    start. They include the lock as it was read: a build that rewrote it is followed by one
     #    full build (whose CHANGES.md then lists nothing new, as it always did).
     record.finish(inputs, {"entries": result.entries, "notes": result.notes, "cards": result.cards,
                            "pages": result.pages, "summary": result.summary},
                   sorted(p.name for p in result.written + result.reused))
-    record.save()
+    if not record.save():
+        say(f"warning: could not record this build in {cache.CACHE_DIR.as_posix()}/ ({record.error}); "
+            "the next build makes everything again")
     return result
 
 
@@ -172,16 +183,24 @@ def _inputs(opts: Options, config) -> str:
         files.append(opts.changes_since.resolve())
     settings = [opts.only, opts.accept_removals, opts.locked, str(opts.changes_since), opts.printing.paper,
                 opts.printing.columns, opts.printing.groups, opts.printing.tags, config.version,
-                stamp.source_date_epoch()]
+                source_date_epoch(), _git_state(root)]
     return cache.inputs_digest(root, files, settings)
 
 
-def _make_deck(opts, config, notes, nt, nt_stamp, mods, stem, record, files, result, say) -> None:
+def _git_state(root: Path) -> list:
+    """What the modification times read from git: the releases, and the last commit of each
+    file (an edit that is committed changes no file, but moves its notes' times)."""
+    return [[(r.tag, r.time) for r in releases.read(root, lock.LOCK_NAME)],
+            history.content_times(root, [p.relative_to(root).as_posix() for p in entry_files(root / "entries")]
+                                  + list(CARD_FILES))]
+
+
+def _make_deck(opts, config, notes, nt, nt_mod, mods, stem, record, files, result, say) -> None:
     """The .apkg into files, unless the one in the output folder is up to date."""
     if not opts.makes("deck"):
         return
     name, description = f"{stem}.apkg", _description(config)
-    deck_key = cache.key("deck", [(n.guid, lock.note_hash(n), mods[n.guid]) for n in notes], nt_stamp,
+    deck_key = cache.key("deck", [(n.guid, identity.note_hash(n), mods[n.guid]) for n in notes], nt_mod,
                          [nt.id, nt.name, nt.fields, nt.template, nt.front, nt.back, nt.css],
                          deck.deck_names(config), description)
     if record.fresh(name, deck_key):
@@ -190,7 +209,7 @@ def _make_deck(opts, config, notes, nt, nt_stamp, mods, stem, record, files, res
     from . import apkg  # genanki: imported only when the deck is packed
 
     say(f"packing {len(notes)} notes ...")
-    files[name] = apkg.pack(notes, nt, deck.deck_names(config), description, mods, nt_stamp["mod"])
+    files[name] = apkg.pack(notes, nt, deck.deck_names(config), description, mods, nt_mod)
     record.update(name, deck_key, files[name])
 
 

@@ -16,6 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import markup
+from .typeset import Blank, to_sheet
 from .model import GROUPS, PAPERS, Config, Entry, PrintOptions
 
 GROUP_LABELS = {"object": "오브젝트 (object)", "개념": "개념"}
@@ -89,9 +90,9 @@ def _subset_label(opts: PrintOptions) -> str:
 def _sheet_entry(entry: Entry, titles: dict[str, str], joiner: bool) -> dict:
     return {
         "id": entry.id, "title": entry.title, "anchor": f"entry-{entry.id}",
-        "definitions": [{"term": d.term, "html": Markup(markup.to_sheet(d.tree, joiner=joiner))}
+        "definitions": [{"term": d.term, "html": Markup(to_sheet(d.tree, joiner=joiner))}
                         for d in entry.definitions],
-        "points": [Markup(markup.to_sheet(p, joiner=joiner)) for p in entry.points],
+        "points": [Markup(to_sheet(p, joiner=joiner)) for p in entry.points],
         "related": [titles[r] for r in entry.related],
     }
 
@@ -110,22 +111,22 @@ class _Blanks:
     joiner: bool
     answers: list = field(default_factory=list)  # (number, answer HTML, hint)
 
-    def __call__(self, cloze: markup.Cloze) -> str:
+    def __call__(self, cloze: markup.Cloze) -> Blank:
         """The blank that replaces an (outermost) cloze; its inner clozes go with its answer."""
         self.numbers.blank += 1
         n = self.numbers.blank
-        self.answers.append({"number": n, "html": Markup(markup.to_sheet(cloze.children, joiner=self.joiner)),
+        self.answers.append({"number": n, "html": Markup(to_sheet(cloze.children, joiner=self.joiner)),
                              "hint": cloze.hint})
         width = blank_width(markup.plain(cloze.children))
         hint = f'<span class="hint">{htmllib.escape(cloze.hint)}</span>' if cloze.hint else ""
-        return (f'<span class="blank{" hinted" if hint else ""}"><span class="line" style="width: {width}em">'
-                f'<span class="bn">{n}</span></span>{hint}</span>')
+        return Blank(f'<span class="blank{" hinted" if hint else ""}"><span class="line" style="width: {width}em">'
+                     f'<span class="bn">{n}</span></span>{hint}</span>', width)
 
 
 def _worksheet_entry(entry: Entry, numbers: _Numbers, joiner: bool) -> dict:
     numbers.entry += 1
     blanks = _Blanks(numbers, joiner)
-    texts = [Markup(markup.to_sheet(d.tree, blank=blanks, joiner=joiner)) for d in entry.definitions]
+    texts = [Markup(to_sheet(d.tree, blank=blanks, joiner=joiner)) for d in entry.definitions]
     return {"id": entry.id, "title": entry.title, "number": numbers.entry, "texts": texts,
             "anchor": f"q-{numbers.entry}",
             "answers": blanks.answers}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -16,35 +17,60 @@ from .model import GROUPS, Definition, Entry
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TAG = re.compile(r"^[^\s\"]+$")
 MIN_POINTS, MAX_POINTS = 3, 6
+MAX_SOURCES = 4
+# No text has a longer run without a space: a longer one cannot wrap in a column, and laying out a
+# very long unbreakable run is quadratic in WeasyPrint (20,000 characters took 110 s).
+MAX_RUN = 100
+MAX_URL = 500
 ENTRY_KEYS = ("id", "title", "group", "tags", "definitions", "points", "related", "source", "renamed_from")
 REQUIRED_ENTRY = ("id", "title", "group", "definitions", "points")
-DEFINITION_KEYS = ("key", "term", "text", "renamed_from")
+DEFINITION_KEYS = ("key", "term", "text", "renamed_from", "lint_ignore")
 REQUIRED_DEFINITION = ("key", "term", "text")
 STR = "tag:yaml.org,2002:str"
+# Invisible characters that change how text reads or is parsed: bidi overrides ("Trojan
+# source"), a byte order mark inside text, and the line/paragraph separators.
+_INVISIBLE = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u2028\u2029")
+_RUN = re.compile(r"\S{%d,}" % (MAX_RUN + 1))
 
 
 @dataclass
 class _Ctx:
-    path: str
+    source: Source
     problems: list[Problem]
     charset: frozenset[int] | None = None  # what the sheet's font can draw; None: not checked
+    lint_rules: frozenset[str] = frozenset()  # names lint_ignore may use
 
-    def add(self, node: yaml.Node | None, field: str, message: str) -> None:
-        line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node is not None else (0, 0)
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    def add(self, node: yaml.Node | None, field: str, message: str, offset: int | None = None,
+            lead: int = 0) -> None:
+        line, col = _position(self.source, node, offset, lead)
         self.problems.append(Problem(self.path, line, col, field, message))
 
 
-def validate(sources: list[Source], charset: frozenset[int] | None = None) -> tuple[list[Entry], list[Problem]]:
+def _position(source: Source, node, offset, lead) -> tuple[int, int]:
+    if node is None:
+        return 0, 0
+    if offset is not None and isinstance(node, yaml.ScalarNode):
+        return source.span(node, lead).at(offset)
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def validate(sources: list[Source], charset: frozenset[int] | None = None,
+             lint_rules: frozenset[str] = frozenset()) -> tuple[list[Entry], list[Problem]]:
     """Check every entry and the links between them; return the good entries and all problems.
 
     With a charset, every string must be drawable by the sheet's bundled font.
     """
     problems: list[Problem] = []
-    entries, id_nodes = [], {}
+    entries, id_nodes, related = [], {}, []
     for source in sources:
-        ctx = _Ctx(source.path, problems, charset)
+        ctx = _Ctx(source, problems, charset, lint_rules)
         before = len(problems)
-        entry, eid, id_node = _entry(ctx, source.node)
+        entry, eid, id_node, rel = _entry(ctx, source.node)
+        related.append((ctx, eid, rel))
         if eid is not None and eid in id_nodes:
             ctx.add(id_node, "id", f"duplicate entry id '{eid}' (also in {id_nodes[eid]})")
             continue
@@ -52,14 +78,15 @@ def validate(sources: list[Source], charset: frozenset[int] | None = None) -> tu
             id_nodes[eid] = source.path
         if entry is not None and len(problems) == before:
             entries.append(entry)
-    _check_related(entries, set(id_nodes), sources, problems)
+    for ctx, eid, rel in related:  # every file's links, also of files with other problems
+        _check_related(ctx, eid, rel, set(id_nodes))
     return entries, problems
 
 
-def _entry(ctx: _Ctx, node: yaml.Node) -> tuple[Entry | None, str | None, yaml.Node | None]:
+def _entry(ctx: _Ctx, node: yaml.Node):
     if not isinstance(node, yaml.MappingNode):
         ctx.add(node, "", "the top level must be a mapping of fields (id: ..., title: ...)")
-        return None, None, None
+        return None, None, None, []
     fields = _mapping(ctx, node, "", ENTRY_KEYS, REQUIRED_ENTRY)
     eid = _slug(ctx, fields, "id", "")
     title = _string(ctx, fields, "title", "")
@@ -70,13 +97,23 @@ def _entry(ctx: _Ctx, node: yaml.Node) -> tuple[Entry | None, str | None, yaml.N
     tags = _list(ctx, fields, "tags", "", _tag) or ()
     definitions = _definitions(ctx, fields)
     points = _points(ctx, fields)
-    related = _list(ctx, fields, "related", "", _slug_item) or ()
-    source = _url(ctx, fields)
+    related = _related(ctx, fields)
+    sources = _sources(ctx, fields)
     renamed = _slug(ctx, fields, "renamed_from", "")
-    if None in (eid, title, group, definitions, points):
-        return None, eid, fields.get("id")
-    return Entry(eid, title, group, tuple(tags), definitions, points, tuple(related), source,
-                 ctx.path, renamed), eid, fields.get("id")
+    if None in (eid, title, group, definitions, points, sources):
+        return None, eid, fields.get("id"), related
+    where = {"": _pos(node), **{k: _pos(v) for k, v in fields.items()}}
+    for i, dnode in enumerate(fields["definitions"].value):
+        where[f"definitions[{i}]"] = _pos(dnode)
+        for k, v in getattr(dnode, "value", ()):
+            where[f"definitions[{i}].{k.value}"] = _pos(v)
+    entry = Entry(eid, title, group, tuple(dict.fromkeys(tags)), definitions, points,
+                  tuple(r for r, _, _ in related), sources, ctx.path, renamed, where)
+    return entry, eid, fields.get("id"), related
+
+
+def _pos(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 def _mapping(ctx: _Ctx, node: yaml.MappingNode, prefix: str, allowed, required) -> dict[str, yaml.Node]:
@@ -87,7 +124,7 @@ def _mapping(ctx: _Ctx, node: yaml.MappingNode, prefix: str, allowed, required) 
         if key not in allowed:
             hint = difflib.get_close_matches(str(key), allowed, n=1)
             extra = f" (did you mean '{hint[0]}'?)" if hint else f"; allowed: {', '.join(allowed)}"
-            ctx.add(knode, where, f"unknown key '{key}'{extra}")
+            ctx.add(knode, where, f"unknown key '{_shown(str(key))}'{extra}")
         elif key in fields:
             ctx.add(knode, where, f"duplicate key '{key}'")
         else:
@@ -98,23 +135,52 @@ def _mapping(ctx: _Ctx, node: yaml.MappingNode, prefix: str, allowed, required) 
     return fields
 
 
-def _scalar_str(ctx: _Ctx, node: yaml.Node, field: str) -> str | None:
+def _shown(text: str) -> str:
+    """Text for a message: characters that cannot be printed shown as escapes."""
+    return "".join(c if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF else f"\\u{ord(c):04x}" for c in text)
+
+
+def _scalar_str(ctx: _Ctx, node: yaml.Node, field: str, run_limit: bool = True) -> str | None:
     if not isinstance(node, yaml.ScalarNode) or node.tag != STR:
         ctx.add(node, field, f"must be a string, not {_kind(node)}")
         return None
-    if not node.value.strip():
+    raw = node.value
+    if not raw.strip():
         ctx.add(node, field, "must not be empty")
         return None
-    value = node.value.strip()
+    lead = len(raw) - len(raw.lstrip())
+    value = raw.strip()
+    bad = _bad_character(value)
+    if bad is not None:
+        ctx.add(node, field, bad[1], bad[0], lead)
+        return None
+    value = unicodedata.normalize("NFC", value)  # as Anki stores it (and composed Hangul for the font)
     if ctx.charset is not None:
-        bad = glyphs.missing(value, ctx.charset)
-        if bad:
-            shown = ", ".join(f"'{c}' (U+{ord(c):04X}, character {i + 1})" for i, c in bad[:3])
-            more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+        missing = glyphs.missing(value, ctx.charset)
+        if missing:
+            shown = ", ".join(f"'{c}' (U+{ord(c):04X}, character {i + 1})" for i, c in missing[:3])
+            more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
             ctx.add(node, field, f"{shown}{more} not in the bundled font, so the printed sheet cannot show "
-                                 "it; use another character or add a font with it to templates/fonts/")
+                                 "it; use another character or add a font with it to templates/fonts/",
+                    missing[0][0], lead)
             return None
+    if run_limit and (run := _RUN.search(value)):
+        ctx.add(node, field, f"{len(run.group(0)):,} characters without a space; at most {MAX_RUN} can be "
+                             "set on a line: add spaces", run.start(), lead)
+        return None
     return value
+
+
+def _bad_character(value: str) -> tuple[int, str] | None:
+    for i, c in enumerate(value):
+        code = ord(c)
+        if 0xD800 <= code <= 0xDFFF:
+            return i, f"character {i + 1} is a lone surrogate (U+{code:04X}), which is not text; " \
+                      "remove it (check the file's encoding or a \\u escape)"
+        if (unicodedata.category(c) == "Cc" and c not in "\n\t") or c in _INVISIBLE or code in (0xFFFE, 0xFFFF):
+            name = unicodedata.name(c, "control character")
+            return i, f"character {i + 1} is the invisible U+{code:04X} ({name}); remove it"
+    return None
 
 
 def _kind(node: yaml.Node) -> str:
@@ -153,6 +219,9 @@ def _tag(ctx, node, field):
     value = _scalar_str(ctx, node, field)
     if value is not None and not TAG.match(value):
         ctx.add(node, field, f"tag '{value}' has a space or a quote; Anki tags are single words (use - or ::)")
+        return None
+    if value is not None and any(not part for part in value.split("::")):
+        ctx.add(node, field, f"tag '{value}' has an empty level; write levels as parent::child")
         return None
     return value
 
@@ -195,27 +264,36 @@ def _definition(ctx: _Ctx, node: yaml.Node, prefix: str) -> Definition | None:
     term = _string(ctx, fields, "term", prefix + ".")
     text = _string(ctx, fields, "text", prefix + ".")
     renamed = _slug(ctx, fields, "renamed_from", prefix + ".")
-    if None in (key, term, text):
+    ignore = _lint_ignore(ctx, fields, prefix + ".")
+    if None in (key, term, text, ignore):
         return None
     where, tnode = f"{prefix}.text", fields["text"]
+    lead = len(tnode.value) - len(tnode.value.lstrip())
     try:
         tree = markup.parse(text)
     except markup.MarkupError as exc:
-        ctx.add(tnode, where, str(exc))
+        ctx.add(tnode, where, str(exc), exc.pos, lead)
         return None
     if not markup.ordinals(tree):
-        clozed = markup.auto_cloze(text, term)
+        clozed = markup.auto_cloze(tree, term)
         if clozed is None:
             ctx.add(tnode, where, f"has no cloze and the term '{term}' does not occur in it, "
                                   "so nothing can be deleted automatically; mark one with {{c1::...}}")
             return None
-        try:
-            text, tree = clozed, markup.parse(clozed)
-        except markup.MarkupError as exc:
-            ctx.add(tnode, where, f"the term '{term}' cannot be clozed automatically here ({exc}); "
-                                  "mark it with {{c1::...}}")
+        tree = clozed
+    return Definition(key, term, text, tree, renamed, ctx.source.span(tnode, lead), ignore)
+
+
+def _lint_ignore(ctx: _Ctx, fields, prefix) -> tuple[str, ...] | None:
+    names = _list(ctx, fields, "lint_ignore", prefix, _scalar_str)
+    if names is None:
+        return () if "lint_ignore" not in fields else None
+    for i, name in enumerate(names):
+        if name not in ctx.lint_rules:
+            ctx.add(fields["lint_ignore"].value[i], f"{prefix}lint_ignore[{i}]",
+                    f"no card-quality rule is called '{name}'; rules: {', '.join(sorted(ctx.lint_rules))}")
             return None
-    return Definition(key, term, text, tree, renamed)
+    return tuple(names)
 
 
 def _points(ctx: _Ctx, fields) -> tuple[tuple, ...] | None:
@@ -226,39 +304,68 @@ def _points(ctx: _Ctx, fields) -> tuple[tuple, ...] | None:
     if not MIN_POINTS <= len(node.value) <= MAX_POINTS:
         ctx.add(node, "points", f"has {len(node.value)} items; write {MIN_POINTS} to {MAX_POINTS} key points")
         return None
+    if len(texts) != len(node.value):
+        return None
     trees = []
     for i, (text, pnode) in enumerate(zip(texts, node.value)):
         try:
             trees.append(markup.parse(text, allow_cloze=False))
         except markup.MarkupError as exc:
-            ctx.add(pnode, f"points[{i}]", str(exc))
+            ctx.add(pnode, f"points[{i}]", str(exc), exc.pos, len(pnode.value) - len(pnode.value.lstrip()))
     return tuple(trees) if len(trees) == len(node.value) else None
 
 
-def _url(ctx: _Ctx, fields) -> str | None:
-    value = _string(ctx, fields, "source", "")
+def _sources(ctx: _Ctx, fields) -> tuple[str, ...] | None:
+    """`source:` as one https URL or a list of 1 to 4; missing is allowed (an empty tuple)."""
+    node = fields.get("source")
+    if node is None:
+        return ()
+    if isinstance(node, yaml.SequenceNode):
+        if not 1 <= len(node.value) <= MAX_SOURCES:
+            ctx.add(node, "source", f"has {len(node.value)} URLs; give 1 to {MAX_SOURCES}")
+            return None
+        urls = [_url(ctx, n, f"source[{i}]") for i, n in enumerate(node.value)]
+        return tuple(urls) if None not in urls else None
+    url = _url(ctx, node, "source")
+    return None if url is None else (url,)
+
+
+def _url(ctx: _Ctx, node: yaml.Node, field: str) -> str | None:
+    value = _scalar_str(ctx, node, field, run_limit=False)
     if value is None:
         return None
-    parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.netloc or any(c in value for c in " \"'<>`"):
-        ctx.add(fields["source"], "source", f"must be an https:// URL, not '{value}'")
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme == "https" and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # e.g. an unclosed [IPv6] host or a port that is not a number
+        ok = False
+    if not ok or len(value) > MAX_URL or any(c in value for c in " \"'<>`\\{}[]") or any(
+            ord(c) < 33 for c in value):
+        ctx.add(node, field, f"must be an https:// URL (at most {MAX_URL} characters), not '{value}'")
         return None
     return value
 
 
-def _check_related(entries: list[Entry], known: set[str], sources: list[Source], problems: list[Problem]) -> None:
-    nodes = {s.path: s.node for s in sources}
-    for entry in entries:
-        rel_node = _child(nodes[entry.path], "related")
-        for i, rid in enumerate(entry.related):
-            item = rel_node.value[i] if rel_node is not None else None
-            if rid == entry.id:
-                _Ctx(entry.path, problems).add(item, f"related[{i}]", "an entry cannot be related to itself")
-            elif rid not in known:
-                close = difflib.get_close_matches(rid, sorted(known), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                _Ctx(entry.path, problems).add(item, f"related[{i}]", f"no entry has the id '{rid}'{hint}")
+def _related(ctx: _Ctx, fields) -> list[tuple[str, yaml.Node, str]]:
+    if "related" not in fields:
+        return []
+    node = fields["related"]
+    if not isinstance(node, yaml.SequenceNode):
+        ctx.add(node, "related", f"must be a list, not {_kind(node)}")
+        return []
+    out = []
+    for i, item in enumerate(node.value):
+        value = _slug_item(ctx, item, f"related[{i}]")
+        if value is not None:
+            out.append((value, item, f"related[{i}]"))
+    return out
 
 
-def _child(node: yaml.MappingNode, key: str) -> yaml.Node | None:
-    return next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+def _check_related(ctx: _Ctx, eid: str | None, related: list[tuple[str, yaml.Node, str]], known: set[str]) -> None:
+    for rid, item, field in related:
+        if rid == eid:
+            ctx.add(item, field, "an entry cannot be related to itself")
+        elif rid not in known:
+            close = difflib.get_close_matches(rid, sorted(known), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            ctx.add(item, field, f"no entry has the id '{rid}'{hint}")

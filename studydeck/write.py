@@ -1,37 +1,145 @@
-"""All-or-nothing output: every file goes to a temporary name first, then all are renamed."""
+"""All-or-nothing output: every file of a build (and entries.lock) changes together, or none does.
+
+A build's files are written in three steps:
+1. stage: each new file is written beside its target under a temporary name and synced; a
+   failure here (a full disk, no permission) removes what was staged and changes nothing;
+2. commit: a journal listing every (staged, target) pair is written into the output folder;
+3. swap: each existing target is kept under a backup name (a hard link), then the staged file
+   is renamed over it; a failure during the swap puts every backup back.
+If the process is killed during the swap, the next build finds the journal before it reads
+anything and finishes the swap (every staged file was complete before the journal existed).
+"""
 from __future__ import annotations
 
+import json
 import os
 import re
-import tempfile
+import secrets
+import shutil
 from pathlib import Path
 
+from .errors import BuildError
 
-def safe_stem(name: str) -> str:
-    """A file name stem from the deck name: no separators, no dot files, never empty."""
+JOURNAL = ".studydeck-journal.json"
+_STAGED = re.compile(r"^\..+\.[0-9a-f]{12}\.(new|old)$")
+
+
+def safe_stem(name: str, limit: int = 80) -> str:
+    """A file name part from any text: no separators, no dot files, never empty, never too long."""
     stem = re.sub(r"[^\w.-]+", "-", name, flags=re.UNICODE).strip(".-")
-    return stem[:80] or "deck"
+    if len(stem.encode()) > limit:
+        import hashlib
+
+        tail = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        stem = stem.encode()[:limit - 9].decode("utf-8", "ignore").rstrip(".-") + "-" + tail
+    return stem or "deck"
 
 
-def write_all(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
-    """Write every file or none: temp files in out_dir, renamed into place at the end."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[str, Path]] = []
+def write_all(out_dir: Path, files: dict[str, bytes], extra: dict[Path, bytes] | None = None) -> list[Path]:
+    """Write files into out_dir, and each extra path (e.g. entries.lock), all or none."""
+    targets = [(out_dir / name, data) for name, data in files.items() if _plain_name(name)]
+    targets += list((extra or {}).items())
+    if not targets:
+        return []
+    token = secrets.token_hex(6)
+    staged = _stage(out_dir, targets, token)
+    journal = out_dir / JOURNAL
     try:
-        for name, data in files.items():
-            if "/" in name or "\\" in name or name.startswith("."):
-                raise ValueError(f"refusing to write {name!r} outside {out_dir}")
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
-            staged.append((name, Path(tmp)))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)
-    except BaseException:
-        for _, tmp in staged:
-            tmp.unlink(missing_ok=True)
-        raise
-    for name, tmp in staged:
-        os.replace(tmp, out_dir / name)
-    return [out_dir / name for name, _ in staged]
+        _write_synced(journal, json.dumps([[str(new), str(final)] for new, final in staged]).encode())
+    except OSError as exc:
+        _discard(staged)
+        raise BuildError(f"cannot write {out_dir}: {exc.strerror}; nothing was changed") from None
+    _swap(staged, token)
+    journal.unlink(missing_ok=True)
+    return [final for _, final in staged if final.parent == out_dir]
+
+
+def _plain_name(name: str) -> bool:
+    if "/" in name or "\\" in name or name.startswith(".") or name in ("", ".."):
+        raise ValueError(f"refusing to write {name!r}: not a plain file name")
+    return True
+
+
+def _stage(out_dir: Path, targets: list[tuple[Path, bytes]], token: str) -> list[tuple[Path, Path]]:
+    staged: list[tuple[Path, Path]] = []
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for final, data in targets:
+            if final.is_dir():
+                raise IsADirectoryError(21, "a folder has the name of an output", str(final))
+            new = final.with_name(f".{final.name}.{token}.new")
+            staged.append((new, final))
+            _write_synced(new, data)
+    except OSError as exc:
+        _discard(staged)
+        where = exc.filename or out_dir
+        raise BuildError(f"cannot write {where}: {exc.strerror or exc}; nothing was changed") from None
+    return staged
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.chmod(path, 0o644)
+
+
+def _discard(staged: list[tuple[Path, Path]]) -> None:
+    for new, _ in staged:
+        new.unlink(missing_ok=True)
+
+
+def _swap(staged: list[tuple[Path, Path]], token: str) -> None:
+    done: list[tuple[Path, Path | None]] = []  # (target, its backup or None if it was new)
+    try:
+        for new, final in staged:
+            backup = final.with_name(f".{final.name}.{token}.old") if final.exists() else None
+            if backup is not None:
+                _keep(final, backup)
+            done.append((final, backup))
+            os.replace(new, final)
+    except OSError as exc:
+        for final, backup in reversed(done):
+            if backup is not None:
+                os.replace(backup, final)
+            else:
+                final.unlink(missing_ok=True)
+        _discard(staged)
+        if staged:
+            (staged[0][1].parent / JOURNAL).unlink(missing_ok=True)
+        raise BuildError(f"cannot replace {exc.filename or 'an output'}: {exc.strerror}; every output was "
+                         "put back as it was") from None
+    for _, backup in done:
+        if backup is not None:
+            backup.unlink(missing_ok=True)
+
+
+def _keep(final: Path, backup: Path) -> None:
+    try:
+        os.link(final, backup)
+    except OSError:  # a file system without hard links
+        shutil.copy2(final, backup)
+
+
+def recover(out_dir: Path) -> int:
+    """Finish a swap a killed build left half done, and drop its leftovers; the files completed."""
+    journal = out_dir / JOURNAL
+    completed, pairs = 0, []
+    if journal.is_file():
+        try:
+            pairs = [(Path(new), Path(final)) for new, final in json.loads(journal.read_text("utf-8"))]
+        except (OSError, ValueError, TypeError):
+            pairs = []
+        for new, final in pairs:
+            if new.exists():
+                os.replace(new, final)
+                completed += 1
+        journal.unlink(missing_ok=True)
+    for folder in {out_dir, *(final.parent for _, final in pairs)}:
+        if folder.is_dir():
+            for leftover in folder.iterdir():
+                if _STAGED.match(leftover.name):
+                    leftover.unlink(missing_ok=True)
+    return completed

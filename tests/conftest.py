@@ -37,9 +37,10 @@ def git(cwd: Path, *args: str, env: dict | None = None) -> str:
                           env=full_env).stdout
 
 
-def commit(cwd: Path, message: str, when: int) -> None:
+def commit(cwd: Path, message: str, when: int, allow_empty: bool = False) -> None:
     stamp = f"@{when} +0000"
-    git(cwd, "commit", "-q", "-m", message, env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})
+    git(cwd, "commit", "-q", "-m", message, *(["--allow-empty"] if allow_empty else []),
+        env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})
 
 
 def run_build(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -19,7 +19,7 @@ ENTRIES = [yaml.safe_load(p.read_text("utf-8")) for p in sorted((ROOT / "entries
 def definition_tree(d: dict) -> tuple:
     """A definition's markup as the build sees it: a definition without a cloze gets its term clozed."""
     tree = markup.parse(d["text"])
-    return tree if markup.ordinals(tree) else markup.parse(markup.auto_cloze(d["text"], d["term"]))
+    return tree if markup.ordinals(tree) else markup.auto_cloze(tree, d["term"])
 
 
 def squash(text: str) -> str:

@@ -48,7 +48,7 @@ def test_bad_entry_exits_1_without_traceback_and_keeps_dist(tmp_path):
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.splitlines() == [
-        "entries/pod.yaml:9:11: definitions[0].text: unbalanced cloze: '{{c2::' is never closed",
+        "entries/pod.yaml:11:29: definitions[0].text: unbalanced cloze: '{{c2::' is never closed",
         "1 problem(s) in entries/; nothing was written"]
     assert outputs(project)["apkg"].read_bytes() == before
     assert not outputs(project)["pdf"].exists()

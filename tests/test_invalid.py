@@ -11,21 +11,31 @@ INVALID = ROOT / "tests" / "data" / "invalid"
 EXPECTED = {
     "alias": ["12:5: YAML syntax: aliases (*name) are not supported in entries"],
     "bad-group": ["4:8: group: must be one of object, 개념, not 'objects'"],
-    "bad-source": ["13:9: source: must be an https:// URL, not 'javascript:alert(1)'"],
+    "bad-source": ["13:9: source: must be an https:// URL (at most 500 characters), not 'javascript:alert(1)'"],
     "bad-tag": ["13:8: tags[0]: tag 'two words' has a space or a quote; Anki tags are single words (use - or ::)"],
-    "cloze-empty": ["8:11: definitions[0].text: cloze with an empty answer: '{{c1::}}'"],
-    "cloze-too-deep": ["8:11: definitions[0].text: '{{c4::' is nested 4 deep; at most 3 levels are allowed"],
-    "cloze-zero": ["8:11: definitions[0].text: cloze numbers start at 1: '{{c0::'"],
+    "cloze-empty": ["8:12: definitions[0].text: cloze with an empty answer: '{{c1::}}'"],
+    "cloze-too-deep": ["8:30: definitions[0].text: '{{c4::' is nested 4 deep; at most 3 levels are allowed"],
+    "cloze-zero": ["8:12: definitions[0].text: cloze numbers start at 1: '{{c0::'"],
+    "bad-url": ["13:9: source: must be an https:// URL (at most 500 characters), not 'https://[::1/docs'"],
+    "cloze-in-folded-text": ["11:14: definitions[0].text: unbalanced cloze: '{{c2::' is never closed"],
+    "cloze-too-high": ["8:24: definitions[0].text: '{{c501::': Anki makes at most 500 cards from a note, so "
+                       "cloze numbers go from 1 to 500"],
+    "control-character": ["8:24: definitions[0].text: character 13 is the invisible U+202E (RIGHT-TO-LEFT "
+                          "OVERRIDE); remove it"],
     "custom-tag": ["3:8: YAML tag '!include' is not allowed; entries are plain data"],
     "duplicate-id": ["2:5: id: duplicate entry id 'pod' (also in entries/pod.yaml)"],
     "duplicate-key": ["9:5: definitions[1].key: duplicate definition key 'term' (also definitions[0])"],
     "empty": [" file is empty"],
     "empty-string": ["3:8: title: must not be empty"],
-    "glyph-missing": ["3:8: title: '🚀' (U+1F680, character 4), '漢' (U+6F22, character 6), '字' (U+5B57, "
+    "glyph-missing": ["3:11: title: '🚀' (U+1F680, character 4), '漢' (U+6F22, character 6), '字' (U+5B57, "
                       "character 7) not in the bundled font, so the printed sheet cannot show it; use another "
                       "character or add a font with it to templates/fonts/"],
-    "hint-colons": ["8:11: definitions[0].text: '::' twice in '{{c1::': Anki reads everything after the first "
+    "hint-colons": ["8:24: definitions[0].text: '::' twice in '{{c1::': Anki reads everything after the first "
                     "'::' as the hint"],
+    "lone-surrogate": ["3:12: title: character 4 is a lone surrogate (U+D800), which is not text; remove it "
+                       "(check the file's encoding or a \\u escape)"],
+    "long-run": ["8:24: definitions[0].text: 120 characters without a space; at most 100 can be set on a line: "
+                 "add spaces"],
     "missing-field": ["2:1: title: required field is missing"],
     "no-cloze-no-term": ["8:11: definitions[0].text: has no cloze and the term '샘플' does not occur in it, so "
                          "nothing can be deleted automatically; mark one with {{c1::...}}"],
@@ -33,12 +43,16 @@ EXPECTED = {
     "not-slug": ["2:5: id: 'Sample_Entry' is not a slug: use lowercase a-z, 0-9 and single hyphens"],
     "not-utf8": ["3:8: not UTF-8: byte 0xff at offset 79; save the file as UTF-8"],
     "python-tag": ["3:8: YAML tag '!!python/object:os.system' is not allowed; entries are plain data"],
+    "related-and-other": ["4:8: group: must be one of object, 개념, not 'objects'",
+                          "13:11: related[0]: no entry has the id 'podd' (did you mean 'pod'?)"],
     "related-missing": ["13:11: related[0]: no entry has the id 'podd' (did you mean 'pod'?)"],
-    "template-braces": ["8:11: definitions[0].text: '{{' that is not a cloze: Anki would read it as template or "
+    "tag-empty-level": ["5:8: tags[0]: tag 'k8s::::net' has an empty level; write levels as parent::child"],
+    "template-braces": ["8:24: definitions[0].text: '{{' that is not a cloze: Anki would read it as template or "
                         "cloze syntax; put it in `code` or write '{ {'"],
     "too-few-points": ["10:3: points: has 1 items; write 3 to 6 key points"],
+    "too-many-sources": ["14:3: source: has 5 URLs; give 1 to 4"],
     "too-large": [" file is 90,223 bytes; the limit is 65,536"],
-    "unbalanced-cloze": ["8:11: definitions[0].text: unbalanced cloze: '{{c2::' is never closed"],
+    "unbalanced-cloze": ["8:24: definitions[0].text: unbalanced cloze: '{{c2::' is never closed"],
     "unknown-key": ["2:1: definitions: required field is missing",
                     "5:1: defintions: unknown key 'defintions' (did you mean 'definitions'?)"],
     "wrong-type": ["3:8: title: must be a string, not a number"],
@@ -79,7 +93,7 @@ def test_all_problems_of_all_files_at_once_sorted_with_annotations(tmp_path):
     assert done.returncode == 1
     assert done.stderr.splitlines()[:3] == [
         "entries/zz-bad-group.yaml:4:8: group: must be one of object, 개념, not 'objects'",
-        "entries/zz-cloze-zero.yaml:8:11: definitions[0].text: cloze numbers start at 1: '{{c0::'",
+        "entries/zz-cloze-zero.yaml:8:12: definitions[0].text: cloze numbers start at 1: '{{c0::'",
         "entries/zz-wrong-type.yaml:3:8: title: must be a string, not a number",
     ]
     assert ("::error file=entries/zz-bad-group.yaml,line=4,col=8::group: must be one of object, 개념, "

@@ -6,6 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from studydeck import markup
+from studydeck.deck import to_anki
+from studydeck.typeset import to_sheet
 from studydeck.errors import BuildError
 from studydeck.load import Source, load
 from studydeck.pipeline import read_entries
@@ -53,7 +55,7 @@ def test_markup_raises_only_markup_error_and_escapes(text):
         tree = markup.parse(text)
     except markup.MarkupError:
         return
-    for rendered in (markup.to_anki(tree), markup.to_sheet(tree)):
+    for rendered in (to_anki(tree), to_sheet(tree)):
         stripped = rendered
         for allowed in ("<b>", "</b>", "<code>", "</code>", '<strong class="cloze">', "</strong>",
                         '<span class="w">', "<span>", "</span>", "<br>"):

@@ -1,6 +1,7 @@
 """Re-importing releases into a studied collection, through Anki's own importer."""
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def test_renaming_an_entry_id_without_renamed_from_fails_naming_both(tmp_path):
         path.write_text(path.read_text("utf-8").replace("[pod,", "[pods,").replace("[pod]", "[pods]"), "utf-8")
     done = run_build(project)
     assert done.returncode == 1
-    assert ("entries/pod.yaml: note 'pod/pod' (GUID k8s-study-deck:" in done.stderr)
+    assert ("entries/pod.yaml:7:3: definitions: note 'pod/pod' (GUID k8s-study-deck:" in done.stderr)
     assert ("entry 'pod' seems renamed to 'pods': add 'renamed_from: pod' to the entry 'pods' "
             "to keep its notes and review history") in done.stderr
     assert not (project / "dist").exists()
@@ -122,14 +123,15 @@ def test_removing_a_definition_needs_accept_removals_and_is_listed(tmp_path):
           "전체 서비스가 멈추는 지점이다.\n", "")
     done = run_build(project, "--only", "deck")
     assert done.returncode == 1
-    assert ("entries/redundancy.yaml: note 'redundancy/spof' (GUID k8s-study-deck:" in done.stderr)
+    assert ("entries/redundancy.yaml:7:3: definitions: note 'redundancy/spof' (GUID k8s-study-deck:"
+            in done.stderr)
     assert "if you removed it on purpose, build with --accept-removals" in done.stderr
     done = run_build(project, "--only", "deck", "--accept-removals")
     assert done.returncode == 0, done.stderr
     assert "(0 added, 0 changed, 0 renamed, 1 removed)" in done.stdout
     changes = outputs(project)["changes"].read_text("utf-8")
     assert "## Removed (1)" in changes
-    assert '`redundancy/spof` (SPoF), GUID `k8s-study-deck:' in changes
+    assert '`redundancy/spof` (`SPoF`), GUID `k8s-study-deck:' in changes
     assert '"Id:redundancy" "Term:SPoF"' in changes
 
 
@@ -139,7 +141,8 @@ def test_two_notes_claiming_one_guid_fail(tmp_path):
           "  - key: shared-namespaces-2\n    renamed_from: pod\n")
     done = run_build(project, "--check")
     assert done.returncode == 1
-    assert "notes 'pod/pod' and 'pod/shared-namespaces-2' would share the GUID k8s-study-deck:" in done.stderr
+    assert ("entries/pod.yaml:13:19: definitions[1].renamed_from: notes 'pod/pod' and 'pod/shared-namespaces-2' "
+            "would share the GUID k8s-study-deck:") in done.stderr
 
 
 def test_changes_since_a_previous_release_lock_lists_what_the_release_brings(tmp_path):
@@ -158,8 +161,8 @@ def test_changes_since_a_previous_release_lock_lists_what_the_release_brings(tmp
     assert done.returncode == 0, done.stderr
     changes = outputs(project)["changes"].read_text("utf-8")
     assert changes.startswith("# 쿠버네티스 스터디 0.2.0\n")
-    assert "## Added (1)\n\n- `configmap/configmap` (ConfigMap)\n" in changes
-    assert "## Changed (1)\n\n- `pod/pod` (Pod)\n" in changes
+    assert "## Added (1)\n\n- `configmap/configmap` (`ConfigMap`)\n" in changes
+    assert "## Changed (1)\n\n- `pod/pod` (`Pod`)\n" in changes
     first = tmp_path / "empty.lock"
     first.write_bytes(b"")
     done = run_build(project, "--only", "deck", "--changes-since", str(first))
@@ -167,3 +170,112 @@ def test_changes_since_a_previous_release_lock_lists_what_the_release_brings(tmp
     missing = run_build(project, "--only", "deck", "--changes-since", str(tmp_path / "nope.lock"))
     assert missing.returncode == 1
     assert missing.stderr.strip() == f"{tmp_path / 'nope.lock'}: cannot read it (No such file or directory)"
+
+
+# --- Anki 24.11 and older store the time of the import as an updated note's time -----------
+
+def _release(project: Path, tag: str, when: int) -> Path:
+    """Commit what is there at `when`, tag it, and build the release as the release job does."""
+    git(project, "add", "-A")
+    commit(project, tag, when=when, allow_empty=True)
+    git(project, "tag", tag)
+    done = run_build(project, "--only", "deck", env={"SOURCE_DATE_EPOCH": str(when), "STUDYDECK_VERSION": tag})
+    assert done.returncode == 0, done.stderr
+    saved = project.parent / f"{tag}.apkg"
+    saved.write_bytes(outputs(project)["apkg"].read_bytes())
+    return saved
+
+
+def _edit_and_commit(project: Path, when: int, old: str, new: str, entry: str = "pod") -> None:
+    """An edit between releases, made at `when`: built locally (so entries.lock is current) and committed."""
+    path = project / "entries" / f"{entry}.yaml"
+    _edit(path, old, new)
+    os.utime(path, (when, when))
+    done = run_build(project, "--only", "deck")
+    assert done.returncode == 0, done.stderr
+    git(project, "add", "-A")
+    commit(project, "edit", when=when)
+
+
+def _pod_text(col) -> str:
+    return col.get_note(col.find_notes('"Id:pod" "Term:Pod"')[0])["Text"]
+
+
+def test_an_edit_committed_before_a_late_import_of_the_previous_release_arrives(tmp_path):
+    """v1 updates note X; the author edits X again; a user imports v1 only after that edit was
+    committed (Anki <= 24.11 then stores the import time as X's time); v2 is tagged after it."""
+    now = int(time.time())
+    project = copy_project(tmp_path / "p", with_git=True)
+    v0 = _release(project, "v0.9.0", now - 5000)
+    col = new_collection(tmp_path / "late")
+    import_apkg(col, v0)
+    reviews = _answer_all(col)
+    _edit_and_commit(project, now - 4000, "{{c2::가장 작은 단위}}다.", "{{c2::가장 작은 단위}}였다.")
+    v1 = _release(project, "v1.0.0", now - 3000)
+    _edit_and_commit(project, now - 2000, "{{c2::가장 작은 단위}}였다.", "{{c2::가장 작은 단위}}이다.")
+    log = import_apkg(col, v1).log  # the late import of v1, after the second edit's commit
+    assert len(log.updated) == 1 and _pod_text(col).endswith("단위}}였다.")
+    v2 = _release(project, "v2.0.0", now + 120)  # tagged after that import
+    log = import_apkg(col, v2).log
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 1, 0)
+    assert _pod_text(col).endswith("단위}}이다.")
+    assert col.db.scalar("select count() from revlog") == reviews
+    col.close()
+
+
+def test_a_user_who_skips_a_release_still_gets_its_edits(tmp_path):
+    now = int(time.time())
+    project = copy_project(tmp_path / "p", with_git=True)
+    v0 = _release(project, "v0.9.0", now - 5000)
+    col = new_collection(tmp_path / "late")
+    import_apkg(col, v0)
+    _edit_and_commit(project, now - 4000, "{{c2::가장 작은 단위}}다.", "{{c2::가장 작은 단위}}였다.")
+    v1 = _release(project, "v1.0.0", now - 3000)
+    _edit_and_commit(project, now - 2000, "{{c2::가장 작은 단위}}였다.", "{{c2::가장 작은 단위}}이다.")
+    import_apkg(col, v1)  # late, as above
+    _release(project, "v2.0.0", now + 120)  # this user never imports v2
+    _edit_and_commit(project, now + 180, "부하 분산", "로드 밸런싱", entry="ingress")
+    v3 = _release(project, "v3.0.0", now + 240)
+    log = import_apkg(col, v3).log
+    assert (len(log.new), len(log.updated)) == (0, 3)  # the v2 edit to pod, the v3 edit to both ingress notes
+    assert _pod_text(col).endswith("단위}}이다.")  # the v2 edit, shipped again by v3 with v2's time
+    col.close()
+
+
+def test_rebuilding_a_release_and_building_main_after_it_give_it_the_same_times(tmp_path):
+    now = int(time.time())
+    project = copy_project(tmp_path / "p", with_git=True)
+    _release(project, "v1.0.0", now - 3000)
+    _edit_and_commit(project, now - 2000, "{{c2::가장 작은 단위}}다.", "{{c2::가장 작은 단위}}이다.")
+    v2 = _release(project, "v2.0.0", now - 1000)
+    done = run_build(project, "--only", "deck", "--locked")  # main, right after the release
+    assert done.returncode == 0, done.stderr
+    col = new_collection(tmp_path / "anki")
+    import_apkg(col, v2)
+    log = import_apkg(col, outputs(project)["apkg"]).log
+    assert (len(log.new), len(log.updated)) == (0, 0)  # same content, same times: nothing to update
+    mods = {col.get_note(n)["Term"]: col.get_note(n).mod for n in col.find_notes("")}
+    assert mods["Pod"] == now - 1000  # the edited note carries v2's time
+    assert mods["인그레스"] == now - 3000  # an untouched one, v1's
+    col.close()
+
+
+def test_update_notes_always_brings_what_a_too_late_import_would_skip(tmp_path):
+    """The window that remains (README): Anki <= 24.11, v1 imported only after v2 was tagged."""
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    now = int(time.time())
+    project = copy_project(tmp_path / "p", with_git=True)
+    v0 = _release(project, "v0.9.0", now - 5000)
+    col = new_collection(tmp_path / "late")
+    import_apkg(col, v0)
+    _edit_and_commit(project, now - 4000, "{{c2::가장 작은 단위}}다.", "{{c2::가장 작은 단위}}였다.")
+    v1 = _release(project, "v1.0.0", now - 3000)
+    _edit_and_commit(project, now - 2000, "{{c2::가장 작은 단위}}였다.", "{{c2::가장 작은 단위}}이다.")
+    v2 = _release(project, "v2.0.0", now - 1000)
+    import_apkg(col, v1)  # after v2 was tagged
+    import_apkg(col, v2)  # Anki <= 24.11 skips the edit here; 25.02 and later bring it
+    always = ImportAnkiPackageOptions(update_notes=1)  # "Update notes: Always" in the import dialog
+    col.import_anki_package(ImportAnkiPackageRequest(package_path=str(v2), options=always))
+    assert _pod_text(col).endswith("단위}}이다.")
+    col.close()

@@ -1,0 +1,225 @@
+"""Note identity: each note's GUID, content hash and modification time, and what changed.
+
+Anki matches notes by GUID and updates one on import only when the incoming modification
+time is newer than the one it holds, so:
+- a GUID comes from the note's id and key, and once in entries.lock it never changes (an
+  explicit `renamed_from` carries it to a new name);
+- a note whose content the latest release shipped keeps the time of the release that first
+  shipped it, in every later build (Anki up to 24.11 stores the time of an import as an
+  updated note's time: only a release's own time is sure to be later than a user's import of
+  the release before);
+- any other note keeps the time entries.lock has for its content; content new since the lock
+  gets the time of the release being made (SOURCE_DATE_EPOCH), or between releases the time
+  its file last changed; never earlier than the latest release, nor than its own last time.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass
+
+from . import releases as rel
+from .deck import Note, note_guid
+from .errors import BuildError, Problem
+from .lock import LOCK_NAME, Lock, NoteRecord
+from .model import Config, Entry
+
+
+@dataclass(frozen=True)
+class NoteIdentity:
+    """One note of this build as Anki and entries.lock will see it."""
+
+    name: str  # "entry-id/key"
+    old_name: str  # its name in the lock: differs only when renamed
+    guid: str
+    hash: str
+    first: int  # the time entries.lock keeps for this content
+    mod: int  # the time Anki gets: the release that first shipped this content, else `first`
+    path: str
+    term: str
+    answers: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class Changes:
+    added: list[str]
+    changed: list[str]
+    renamed: list[tuple[str, str]]  # (old, new)
+    removed: dict[str, NoteRecord]  # name -> tombstone
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.changed)} changed, {len(self.renamed)} renamed, "
+                f"{len(self.removed)} removed")
+
+
+def content_hash(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def note_hash(note: Note) -> str:
+    return content_hash(note.fields, note.tags, note.deck, note.ordinals)
+
+
+def names(entry: Entry) -> list[tuple[str, str, int]]:
+    """(current name, name in the lock, definition index) for each definition of an entry."""
+    return [(f"{entry.id}/{d.key}", f"{entry.renamed_from or entry.id}/{d.renamed_from or d.key}", i)
+            for i, d in enumerate(entry.definitions)]
+
+
+def assign_guids(entries: list[Entry], lock: Lock, config: Config) -> tuple[dict[str, str], dict[str, str]]:
+    """name -> GUID (the locked one, carried over on an explicit rename, else new), and the
+    renames (new name -> old name). Conflicts are problems located at the field that caused them."""
+    guids, renamed, problems, seen = {}, {}, [], {}
+    for entry in entries:
+        for name, old, i in names(entry):
+            field = _rename_field(entry, i)
+            line, col = entry.at(field)
+            if name in lock.notes:
+                guid = lock.notes[name].guid
+            elif old != name and old in lock.notes:
+                guid = lock.notes[old].guid
+                renamed[name] = old
+            elif old != name:
+                problems.append(Problem(entry.path, line, col, field,
+                                        f"'{name}' says it was renamed from '{old}', but {LOCK_NAME} has no such note"))
+                continue
+            else:
+                guid = note_guid(config.guid_prefix, *name.split("/"))
+                tomb = next((n for n, r in lock.removed.items() if r.guid == guid and n != name), None)
+                if tomb is not None:
+                    problems.append(Problem(entry.path, line, col, field,
+                                            f"'{name}' would get the GUID of the removed note '{tomb}' and with "
+                                            "it that note's review history; give the definition another key"))
+                    continue
+            if guid in seen:
+                problems.append(Problem(entry.path, line, col, field,
+                                        f"notes '{seen[guid]}' and '{name}' would share the GUID {guid}; only one "
+                                        "of them may be renamed from it"))
+            seen[guid] = name
+            guids[name] = guid
+    if problems:
+        raise BuildError("note identities conflict; nothing was written", problems)
+    return guids, renamed
+
+
+def _rename_field(entry: Entry, i: int) -> str:
+    d = entry.definitions[i]
+    if d.renamed_from:
+        return f"definitions[{i}].renamed_from"
+    if entry.renamed_from:
+        return "renamed_from"
+    return f"definitions[{i}].key"
+
+
+def check_missing(entries: list[Entry], lock: Lock, renamed: dict[str, str], accept_removals: bool) -> list[str]:
+    """Lock notes no entry defines any more: an error unless removals are accepted."""
+    current = {name for e in entries for name, _, _ in names(e)}
+    gone = sorted(set(lock.notes) - current - set(renamed.values()))
+    if not gone or accept_removals:
+        return gone
+    new_ids = sorted({e.id for e in entries} - {n.split("/")[0] for n in lock.notes})
+    by_path = {e.path: e for e in entries}
+    problems = []
+    for name in gone:
+        note = lock.notes[name]
+        old_id, key = name.split("/")
+        here = by_path.get(note.path)
+        guess = here.id if here is not None and here.id != old_id else \
+            next(iter(difflib.get_close_matches(old_id, new_ids, n=1, cutoff=0.3)), None)
+        if guess and guess != old_id:
+            hint = (f"entry '{old_id}' seems renamed to '{guess}': add 'renamed_from: {old_id}' to the entry "
+                    f"'{guess}' to keep its notes and review history")
+        else:
+            hint = (f"if you renamed it, add 'renamed_from: {key}' to the definition (or 'renamed_from: {old_id}' "
+                    f"to the entry); if you removed it on purpose, build with --accept-removals")
+        line, col = here.at("definitions") if here is not None else (0, 0)
+        field = "definitions" if here is not None else ""
+        problems.append(Problem(note.path or LOCK_NAME, line, col, field,
+                                f"note '{name}' (GUID {note.guid}) is in {LOCK_NAME} but no entry defines it; {hint}"))
+    raise BuildError(f"{len(gone)} note(s) would silently disappear from users' decks; nothing was written", problems)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """What decides modification times: the releases so far, when each file's content came to
+    be, and the time of the release being made (SOURCE_DATE_EPOCH), if this build is one."""
+
+    releases: tuple[rel.Release, ...]
+    content_times: dict[str, int]  # project-relative path -> time
+    release_time: int | None
+
+    def first_time(self, digest: str, before: dict | NoteRecord | None, content_time: int) -> int:
+        """The time entries.lock keeps for this content: the locked one while it is unchanged."""
+        locked_hash, locked_mod = (before.get("hash"), before.get("mod", 0)) if isinstance(before, dict) else \
+            (before.hash, before.mod) if before is not None else (None, -1)
+        if locked_hash == digest:
+            return locked_mod
+        floor = max(self.releases[-1].time + 1 if self.releases else 0, locked_mod + 1)
+        return max(self.release_time if self.release_time is not None else content_time, floor)
+
+    def shipped(self, guid: str, digest: str, first: int) -> int:
+        """The time Anki gets: the release that first shipped this content, else its first time."""
+        released = rel.released_time(list(self.releases), guid, digest)
+        return released if released is not None else first
+
+
+def identify(entries: list[Entry], notes: list[Note], lock: Lock, renamed: dict[str, str],
+             clock: Clock) -> list[NoteIdentity]:
+    """A NoteIdentity for every note, in note order."""
+    paths = {e.id: e.path for e in entries}
+    out = []
+    for note in notes:
+        name = f"{note.entry_id}/{note.key}"
+        digest, path, old = note_hash(note), paths[note.entry_id], renamed.get(name, name)
+        first = clock.first_time(digest, lock.notes.get(old), clock.content_times[path])
+        out.append(NoteIdentity(name, old, note.guid, digest, first, clock.shipped(note.guid, digest, first),
+                                path, note.term, note.answers))
+    return out
+
+
+def notetype_times(clock: Clock, digest: str, lock: Lock, paths: list[str]) -> tuple[dict, int]:
+    """The notetype's record for the lock, and the time Anki gets for it."""
+    first = clock.first_time(digest, lock.notetype or None, max(clock.content_times[p] for p in paths))
+    released = rel.notetype_time(list(clock.releases), digest)
+    return {"hash": digest, "mod": first}, released if released is not None else first
+
+
+def update(lock: Lock, notes: list[NoteIdentity], notetype: dict, gone: list[str], version: str) -> tuple[Lock, Changes]:
+    """The lock after this build, and what changed since the one before."""
+    new, added, changed, renames = Lock(notetype=notetype, removed=dict(lock.removed)), [], [], []
+    for n in notes:
+        new.notes[n.name] = NoteRecord(n.guid, n.hash, n.first, n.path, n.term, n.answers)
+        new.removed.pop(n.name, None)
+        before = lock.notes.get(n.old_name)
+        if before is None:
+            added.append(n.name)
+        elif before.hash != n.hash:
+            changed.append(n.name)
+        if n.old_name != n.name:
+            renames.append((n.old_name, n.name))
+    removed = {name: _tombstone(lock.notes[name], version) for name in gone}
+    new.removed.update(removed)
+    return new, Changes(sorted(added), sorted(changed), sorted(renames), removed)
+
+
+def _tombstone(record: NoteRecord, version: str) -> NoteRecord:
+    return NoteRecord(record.guid, record.hash, record.mod, record.path, record.term, record.answers, version)
+
+
+def diff(before: Lock, after: Lock, version: str) -> Changes:
+    """What changed between two locks (e.g. the previous release's and this one), matched by GUID."""
+    old_names = {r.guid: name for name, r in before.notes.items()}
+    guids = {r.guid for r in after.notes.values()}
+    added, changed, renamed = [], [], []
+    for name, record in after.notes.items():
+        old = old_names.get(record.guid)
+        if old is None:
+            added.append(name)
+            continue
+        if old != name:
+            renamed.append((old, name))
+        if before.notes[old].hash != record.hash:
+            changed.append(name)
+    removed = {name: _tombstone(r, version) for name, r in before.notes.items() if r.guid not in guids}
+    return Changes(sorted(added), sorted(changed), sorted(renamed), removed)

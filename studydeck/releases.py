@@ -1,0 +1,105 @@
+"""The releases so far: each `v*` tag in HEAD's history, its commit time and its entries.lock.
+
+A release gives every note whose content changed since the release before it the release's
+own time (the tagged commit's, as SOURCE_DATE_EPOCH in the release job), and every later
+build that ships the same content gives the same time again. Anki up to 24.11 stores the
+time of the import as an updated note's time, so only a time at least as late as the
+release's can bring an edit that was committed before a user's (late) import of the
+previous release. The times live in git, where every clone of a commit sees the same ones.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+TAG_PATTERN = "v*"
+
+
+@dataclass(frozen=True)
+class Release:
+    tag: str
+    time: int  # the tagged commit's committer time
+    notes: dict[str, str]  # GUID -> content hash, from the tag's entries.lock
+    notetype: str  # the notetype's content hash ("" when unknown)
+
+
+def read(root: Path, lock_name: str, pattern: str = TAG_PATTERN) -> list[Release]:
+    """Releases whose tag is in HEAD's history, oldest first; [] outside a git repository."""
+    refs = _git(root, "for-each-ref", "--merged=HEAD", "--format=%(refname:short)%00%(*objectname)%(objectname)"
+                "%00%(*committerdate:unix)%(committerdate:unix)", f"refs/tags/{pattern}")
+    if not refs:
+        return []
+    tags = []
+    for line in refs.splitlines():
+        name, obj, when = line.split("\0")
+        commit = obj[:len(obj) // 2] if len(obj) in (80, 128) else obj  # annotated: commit, then tag object
+        if when.isdigit():
+            tags.append((int(when), name, commit))
+    tags.sort()
+    locks = _blobs(root, [f"{commit}:{lock_name}" for _, _, commit in tags])
+    out = []
+    for (when, name, _), data in zip(tags, locks):
+        notes, notetype = _hashes(data)
+        out.append(Release(name, when, notes, notetype))
+    return out
+
+
+def released_time(releases: list[Release], guid: str, digest: str) -> int | None:
+    """When the content `digest` of note `guid` was first released in the latest unbroken run of
+    releases that shipped it; None if the latest release did not ship it (changed since)."""
+    found = None
+    for release in reversed(releases):
+        if release.notes.get(guid) != digest:
+            break
+        found = release.time
+    return found
+
+
+def notetype_time(releases: list[Release], digest: str) -> int | None:
+    found = None
+    for release in reversed(releases):
+        if release.notetype != digest:
+            break
+        found = release.time
+    return found
+
+
+def _hashes(data: bytes | None) -> tuple[dict[str, str], str]:
+    try:
+        lock = json.loads(data or b"{}")
+        notes = {n["guid"]: n["hash"] for n in lock.get("notes", {}).values()}
+        return notes, str(lock.get("notetype", {}).get("hash", ""))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return {}, ""  # an unreadable lock of an old release: its notes count as changed since
+
+
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=60, input=stdin)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
+
+
+def _blobs(root: Path, specs: list[str]) -> list[bytes | None]:
+    """The contents of commit:path specs, in one `git cat-file --batch` (None where missing)."""
+    if not specs:
+        return []
+    try:
+        done = subprocess.run(["git", "-C", str(root), "cat-file", "--batch"], input="\n".join(specs).encode() + b"\n",
+                              capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return [None] * len(specs)
+    out, data = [], done.stdout
+    for _ in specs:
+        header, _, data = data.partition(b"\n")
+        parts = header.split()
+        if len(parts) == 3 and parts[1] == b"blob":
+            size = int(parts[2])
+            out.append(data[:size])
+            data = data[size + 1:]
+        else:
+            out.append(None)
+    return out
