@@ -35,7 +35,9 @@ def key(*parts) -> str:
     digest = hashlib.sha256()
     for part in (_code_digest(), _versions(), *parts):
         data = part if isinstance(part, bytes) else (
-            part.encode() if isinstance(part, str) else json.dumps(part, ensure_ascii=False, sort_keys=True).encode())
+            part if isinstance(part, str) else json.dumps(part, ensure_ascii=False, sort_keys=True))
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogateescape")  # file names that are not UTF-8
         digest.update(len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()
 
@@ -54,7 +56,7 @@ def _versions() -> str:
 def files_digest(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(os.fsencode(path.relative_to(folder).as_posix()) + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -67,7 +69,7 @@ def inputs_digest(root: Path, files: list[Path], *parts) -> str:
         except OSError:
             data = b"\0missing"
         name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        digest.update(name.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+        digest.update(os.fsencode(name) + b"\0" + len(data).to_bytes(8, "big") + data)
     return key(digest.hexdigest(), *parts)
 
 

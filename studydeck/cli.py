@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .errors import BuildError, UsageError
 from .model import GROUPS, MAX_COLUMNS, PAPERS, PrintOptions
 
-EXIT_OK, EXIT_BAD_ENTRIES, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_BAD_ENTRIES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -17,7 +19,7 @@ def _parser() -> argparse.ArgumentParser:
         "Build the Anki cloze deck (.apkg) and the printable study sheet (.pdf, .html) from entries/."))
     p.add_argument("--only", choices=("deck", "sheet", "worksheet"),
                    help="build only the deck, only the cheat sheet (.pdf and .html) or only the worksheet")
-    p.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: dist/ in the project)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: dist/ in the project)")
     sheets = p.add_argument_group("printed sheets", "These shape both PDFs; the deck always holds every entry. "
                                   "With --group or --tag the PDFs are named after the subset "
                                   "(e.g. *-object.pdf) so the full sheets are not replaced.")
@@ -56,11 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     from .pipeline import Options, build  # after parsing: --help stays instant
     from .progress import Reporter
 
+    for stream in (sys.stdout, sys.stderr):  # a message never fails on a character it cannot encode
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    if threading.current_thread() is threading.main_thread():  # `kill` stops a build as Ctrl-C does:
+        signal.signal(signal.SIGTERM, _interrupt)              # workers and temporary files go with it
     root = (args.root or _project_root()).resolve()
-    out = (args.out or root / "dist").resolve()
     reporter = Reporter(quiet=args.quiet)
     say = reporter.say
     try:
+        out = _output_folder(root, args.out)
         if args.only == "deck" and (args.group or args.tag):
             raise UsageError("--group and --tag choose what the printed sheets show; they do nothing "
                              "with --only deck (the deck always holds every entry)")
@@ -72,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted: the outputs and entries.lock are either all as they were or all new", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BuildError as exc:
         if args.debug:
             raise
@@ -89,6 +99,32 @@ def main(argv: list[str] | None = None) -> int:
     for path in result.reused:
         say(f"up to date: {_shown(path)}")
     return EXIT_OK
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _output_folder(root: Path, given: str | None) -> Path:
+    """The folder to write into. dist/ must be a real folder of the project: a link there would
+    send the build's files wherever it points (a cloned repository could carry one). A folder
+    given with --out is the user's choice, anywhere but among the build's own inputs."""
+    if given is None:
+        dist = root / "dist"
+        if dist.is_symlink():
+            raise UsageError(f"dist is a link to {dist.resolve()}; the build writes only into a real dist/ folder "
+                             "of the project: remove the link, or name the folder with --out")
+        if dist.exists() and not dist.is_dir():
+            raise UsageError("dist is a file, not a folder: remove it, or name another folder with --out")
+        return dist
+    if not given.strip():
+        raise UsageError("--out: give a folder name")
+    out = Path(given).expanduser().resolve()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {given}: is a file, not a folder")
+    if out == root or any(out.is_relative_to(root / inner) for inner in ("entries", "templates", ".git")):
+        raise UsageError(f"--out {given}: the outputs would mix with the project's own files; choose another folder")
+    return out
 
 
 def _report(exc: BuildError) -> None:

@@ -24,14 +24,19 @@ class Problem:
 
     def annotation(self) -> str:
         """The same problem as a GitHub Actions workflow command."""
-        attrs = f"file={self.path}"
+        attrs = f"file={_escape(self.path, property=True)}"
         if self.line:
             attrs += f",line={self.line}"
             if self.col:
                 attrs += f",col={self.col}"
         text = f"{self.field}: {self.message}" if self.field else self.message
-        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return f"::error {attrs}::{text}"
+        return f"::error {attrs}::{_escape(text)}"
+
+
+def _escape(text: str, property: bool = False) -> str:
+    """Workflow command escaping (GitHub's toolkit: escapeData, escapeProperty)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property else text
 
 
 class BuildError(Exception):

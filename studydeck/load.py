@@ -1,6 +1,7 @@
 """entries/*.yaml -> YAML node trees that remember the line and column of every value."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,8 +135,37 @@ def _compose(text: str) -> yaml.Node | None:
 
 
 def entry_files(entries_dir: Path) -> list[Path]:
-    """The entry files, sorted by name so every build sees them in the same order."""
-    return sorted(p for p in entries_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    """The entry files (*.yaml, *.yml) in entries/ and its subfolders, sorted by path so every
+    build sees them in the same order. Hidden files and folders (.git, .drafts) are skipped."""
+    out = []
+    for folder, dirs, files in os.walk(entries_dir, followlinks=True):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        out += [Path(folder) / f for f in files if f.endswith((".yaml", ".yml")) and not f.startswith(".")]
+    return sorted((p for p in out if p.is_file()), key=lambda p: p.relative_to(entries_dir).as_posix())
+
+
+def outside(root: Path, path: Path) -> Problem | None:
+    """A problem if path (a link, or inside a linked folder) leads out of the project: entries are
+    data of this project, and a build never reads a file elsewhere because a link points there."""
+    real, home = path.resolve(), root.resolve()
+    if real.is_relative_to(home):
+        return None
+    return Problem(rel_path(root, path), 0, 0, "", f"is a link to {real}, outside the project; entries are read "
+                                                     "only from files in the project")
+
+
+def unreadable_name(root: Path, path: Path) -> Problem | None:
+    """A problem if the file's name is not UTF-8 (Git, Anki and the messages all need text)."""
+    shown = rel_path(root, path)
+    if shown == path.relative_to(root).as_posix():
+        return None
+    return Problem(shown, 0, 0, "", "the file name is not UTF-8; rename the file")
+
+
+def rel_path(root: Path, path: Path) -> str:
+    """A path as messages show it: relative to the project, forward slashes, printable."""
+    rel = path.relative_to(root).as_posix()
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def load(path: Path, rel: str) -> tuple[Source | None, list[Problem]]:

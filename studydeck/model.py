@@ -1,6 +1,8 @@
 """The validated data the pipeline works on: frozen, no I/O."""
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
 
 GROUPS = ("object", "개념")  # the sheet's sections and the deck's subdecks, in this order
@@ -69,5 +71,13 @@ class PrintOptions:
         return bool(self.groups or self.tags)
 
     def suffix(self) -> str:
-        """Added to the sheets' file names when they print a subset, so the full ones are not replaced."""
-        return "".join(f"-{part}" for part in (*self.groups, *self.tags))
+        """Added to the sheets' file names when they print a subset, so the full ones are not replaced:
+        '-object-networking' for --group object --tag networking. Any tag makes a file name: where
+        one had to be changed (ci/cd) or cut, a short hash of the real ones keeps subsets apart."""
+        real = (*self.groups, *self.tags)
+        parts = [re.sub(r"[^\w.-]+", "-", p).strip(".-") or "x" for p in real]
+        joined = "-".join(parts)
+        if parts != list(real) or len(joined.encode()) > 100:
+            tail = hashlib.sha256("\0".join(real).encode("utf-8", "surrogatepass")).hexdigest()[:8]
+            joined = joined.encode()[:90].decode("utf-8", "ignore").rstrip(".-") + "-" + tail
+        return f"-{joined}" if joined else ""

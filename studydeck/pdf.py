@@ -4,13 +4,14 @@ from __future__ import annotations
 import io
 import logging
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from .errors import BuildError
-from .config import SDE
 
 
 # Evening a section's last page costs a second layout of the whole document: about 0.2 s per
@@ -30,8 +31,7 @@ def render(documents: dict[str, Callable], templates: Path, built: int, columns:
     columns of even height (measured in the first layout) and that section on a new page.
     (WeasyPrint's own column-fill: balance gave the same picture 10 to 30 times slower.)
 
-    Without HarfBuzz-Subset, fontTools subsets the font and stamps its head.modified with
-    the clock unless SOURCE_DATE_EPOCH is set: set it to the release time for this call.
+    The subset fonts keep the bundled font's own timestamp (see _speed_up_font_subsetting).
     Any warning WeasyPrint logs (a font that did not load, a CSS value it ignored, a file
     it could not fetch) stops the build: a sheet that silently looks different is a bug.
     report(name, what) hears where the layout is (e.g. "page 12").
@@ -48,8 +48,6 @@ def render(documents: dict[str, Callable], templates: Path, built: int, columns:
     if progress:
         logging.getLogger("weasyprint.progress").addHandler(progress)
         logging.getLogger("weasyprint.progress").setLevel(logging.INFO)
-    saved = os.environ.get(SDE)
-    os.environ[SDE] = str(built)
     fonts, fetcher, base = FontConfiguration(), _fetcher(templates), templates.resolve().as_uri() + "/"
 
     def layout(document):
@@ -77,10 +75,6 @@ def render(documents: dict[str, Callable], templates: Path, built: int, columns:
         logger.removeHandler(warnings)
         if progress:
             logging.getLogger("weasyprint.progress").removeHandler(progress)
-        if saved is None:
-            del os.environ[SDE]
-        else:
-            os.environ[SDE] = saved
     if warnings.messages:
         raise BuildError("the sheet did not render cleanly, so nothing was written:\n  "
                          + "\n  ".join(warnings.messages))
@@ -105,8 +99,11 @@ class Pending:
 
             context = multiprocessing.get_context("fork")  # the children inherit the loaded entries
             self._queue = context.SimpleQueue() if report else None
+            _remove_stale_scratch()
+            # the workers' temporary files, removed here (or by a later build if this one is killed)
+            self._scratch = tempfile.mkdtemp(prefix=f"studydeck-{os.getpid()}-")
             self._pool = ProcessPoolExecutor(min(len(documents), os.cpu_count() or 1), mp_context=context,
-                                             initializer=_worker_init, initargs=(self._queue,))
+                                             initializer=_worker_init, initargs=(self._queue, self._scratch))
             self._futures = {name: self._pool.submit(_work, name, make, *self._args)
                              for name, make in documents.items()}
 
@@ -123,13 +120,21 @@ class Pending:
                 if any(f.done() and f.exception() for f in self._futures.values()):
                     break
             return {name: f.result() for name, f in self._futures.items()}
+        except BaseException:
+            self.cancel()
+            raise
         finally:
             self._drain()
             self._pool.shutdown(cancel_futures=True)
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
     def cancel(self) -> None:
+        """Stop every worker now (the build failed or was interrupted)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                process.terminate()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
     def _drain(self) -> None:
         while self._queue is not None and not self._queue.empty():
@@ -139,9 +144,56 @@ class Pending:
 _QUEUE = None
 
 
-def _worker_init(queue) -> None:
+def _remove_stale_scratch() -> None:
+    """Temporary folders of builds that were killed (their process is gone)."""
+    for folder in Path(tempfile.gettempdir()).glob("studydeck-*-*"):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _worker_init(queue, scratch: str) -> None:
     global _QUEUE
     _QUEUE = queue
+    # WeasyPrint copies the fonts to a temporary folder and leaves its removal to a __del__, which
+    # never runs in a worker (about 11 MB a build piled up in /tmp): they go into the build's own.
+    tempfile.tempdir = scratch
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """A worker must not outlive the build, however the build ends (Ctrl-C, kill -9)."""
+    import signal
+    import threading
+
+    parent = os.getppid()
+    try:  # Linux: the kernel sends SIGKILL when the parent dies
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0 and os.getppid() == parent:  # 1: PR_SET_PDEATHSIG
+            return
+    except (OSError, AttributeError):
+        pass
+
+    def watch():  # elsewhere: notice that the parent is gone
+        import time
+
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _work(name: str, make: Callable, templates: Path, built: int, columns: int) -> tuple[bytes, int]:
@@ -240,7 +292,9 @@ def _speed_up_font_subsetting() -> None:
         subsetter = subset.Subsetter(options)
         subsetter.populate(gids=to_unicode)
         try:
-            ttfont = TTFont(io.BytesIO(self.file_content), fontNumber=self.index)
+            # recalcTimestamp=False: head.modified stays the font's own, so the bytes never
+            # depend on the clock or on SOURCE_DATE_EPOCH.
+            ttfont = TTFont(io.BytesIO(self.file_content), fontNumber=self.index, recalcTimestamp=False)
             for tag in ("GSUB", "GPOS", "SVG "):
                 if tag in ttfont:
                     del ttfont[tag]

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from . import cache, changes, deck, glyphs, history, identity, lock, pdf, releases, sheet
 from .config import load_config, source_date_epoch
 from .errors import BuildError, Problem, UsageError
-from .load import entry_files, load
+from .load import entry_files, load, outside, rel_path, unreadable_name
 from .model import Entry, PrintOptions
 from .validate import validate
 from .write import recover, safe_stem, write_all
@@ -59,7 +59,10 @@ def read_entries(root: Path, charset: frozenset[int] | None = None) -> list[Entr
         raise BuildError(f"no entries/ folder in {root}")
     sources, problems = [], []
     for path in entry_files(folder):
-        source, found = load(path, path.relative_to(root).as_posix())
+        if (problem := outside(root, path) or unreadable_name(root, path)) is not None:
+            problems.append(problem)
+            continue
+        source, found = load(path, rel_path(root, path))
         problems += found
         if source is not None:
             sources.append(source)

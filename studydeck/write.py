@@ -100,15 +100,19 @@ def _swap(staged: list[tuple[Path, Path]], token: str) -> None:
                 _keep(final, backup)
             done.append((final, backup))
             os.replace(new, final)
-    except OSError as exc:
+    except BaseException as exc:  # also Ctrl-C: put everything back, then stop
         for final, backup in reversed(done):
-            if backup is not None:
-                os.replace(backup, final)
-            else:
+            if backup is None:
                 final.unlink(missing_ok=True)
+            elif final.exists() and os.path.samefile(backup, final):  # never replaced: the link is the file
+                backup.unlink()
+            else:
+                os.replace(backup, final)
         _discard(staged)
         if staged:
             (staged[0][1].parent / JOURNAL).unlink(missing_ok=True)
+        if not isinstance(exc, OSError):
+            raise
         raise BuildError(f"cannot replace {exc.filename or 'an output'}: {exc.strerror}; every output was "
                          "put back as it was") from None
     for _, backup in done:

@@ -77,3 +77,62 @@ def test_sheet_fetcher_refuses_anything_outside_templates(tag):
     with pytest.raises(BuildError) as err:
         pdf.render({"x": lambda fit: sheet.Document(page, {}, {})}, ROOT / "templates", 1_700_000_000, 2)
     assert "the sheet asked for a file it may not load" in str(err.value)
+
+
+ANKI_SYNTAX = """# yaml-language-server: $schema=schema.json
+id: syntax
+title: "[sound:title.mp3] {{Text}}"
+group: 개념
+definitions:
+  - key: a
+    term: "R&D [sound:term.mp3] std::vector"
+    text: >-
+      {{c1::[sound:answer.mp3]}} [anki:tts lang=ko_KR]읽어[/anki:tts] [$]x^2[/$] [latex]y[/latex]
+      [[type:Text]] {{c2::a `{{c9::b}}` c}} \\\\(x\\\\) 끝.
+  - key: b
+    term: "std::vector"
+    text: 가변 배열은 std::vector다.
+points:
+  - "[sound:point.mp3] `[anki:tts]x[/anki:tts]`"
+  - 둘
+  - 셋
+"""
+
+
+def test_anki_s_own_syntax_in_any_field_reaches_the_card_as_text(tmp_path, collection):
+    project = copy_project(tmp_path / "p")
+    (project / "entries" / "syntax.yaml").write_text(ANKI_SYNTAX, "utf-8")
+    done = run_build(project, "--only", "deck")
+    assert done.returncode == 0, done.stderr
+    import_apkg(collection, outputs(project)["apkg"])
+    notes = [collection.get_note(n) for n in collection.find_notes('"Id:syntax"')]
+    assert len(notes) == 2
+    cards = [c for n in notes for c in n.cards()]
+    assert len(cards) == 3  # c1, c2 of the first; the second's auto-cloze: c9 inside code is text
+    for card in cards:
+        assert card.question_av_tags() == [] and card.answer_av_tags() == []  # no sound, no TTS
+        for side in (card.question(), card.answer()):
+            assert "<img" not in side  # no LaTeX image
+            assert "type-in" not in side and "typeans" not in side
+    first = next(n for n in notes if n["Term"].startswith("R&amp;D"))
+    c1 = next(c for c in first.cards() if c.ord == 0)
+    from test_deck import visible
+
+    assert visible(c1.question()).startswith("[...] [anki:tts lang=ko_KR]읽어[/anki:tts] [$]x^2[/$] [latex]y[/latex]")
+    assert "[sound:answer.mp3]" in visible(c1.answer())
+    assert visible(next(c for c in first.cards() if c.ord == 1).answer()).count("a {{c9::b}} c") == 1
+    second = next(n for n in notes if n is not first)
+    assert visible(second.cards()[0].question()).strip() == "가변 배열은 [...]다."  # the whole term, '::' and all
+    assert "std::vector" in visible(second.cards()[0].answer())
+    assert 'class="cloze-text mathjax_ignore tex2jax_ignore"' in c1.question()  # \(x\) is never typeset
+
+
+def test_a_term_only_in_code_is_clozed_and_checked_alike(tmp_path):
+    project = copy_project(tmp_path / "p")
+    path = project / "entries" / "rolling-update.yaml"
+    text = path.read_text("utf-8").replace("  - key: max-surge\n", "  - key: undo\n    term: kubectl rollout undo\n"
+                                           "    text: 되돌릴 때는 `kubectl rollout undo`를 쓴다.\n  - key: max-surge\n")
+    path.write_text(text, "utf-8")
+    assert run_build(project, "--check", "--accept-removals").returncode == 0
+    done = run_build(project, "--only", "deck")
+    assert done.returncode == 0, done.stderr

@@ -1,0 +1,97 @@
+"""entries.lock and the environment as a user may damage them: one clear line each, never a traceback."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from conftest import copy_project, run_build
+
+
+def _damage(project, change) -> None:
+    path = project / "entries.lock"
+    data = json.loads(path.read_text("utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8")
+
+
+def _line_of(project, needle: str) -> int:
+    return next(i for i, l in enumerate((project / "entries.lock").read_text("utf-8").splitlines(), 1) if needle in l)
+
+
+@pytest.mark.parametrize("change, field, message", [
+    (lambda d: d["notes"]["pod/pod"].pop("guid"), "notes.pod/pod.guid", "is missing"),
+    (lambda d: d["notes"]["pod/pod"].update(guid=7), "notes.pod/pod.guid", "must be a non-empty string"),
+    (lambda d: d["notes"]["pod/pod"].update(mod="soon"), "notes.pod/pod.mod", "must be a whole number of seconds"),
+    (lambda d: d["notes"]["pod/pod"].update(answers=[1]), "notes.pod/pod.answers",
+     "must map cloze numbers to answers"),
+])
+def test_a_damaged_note_record_names_its_line_and_field(tmp_path, change, field, message):
+    project = copy_project(tmp_path / "p")
+    _damage(project, change)
+    done = run_build(project, "--check")
+    line = _line_of(project, '"pod/pod": {')
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"entries.lock:{line}:3: {field}: {message}",
+        "entries.lock is damaged; restore it from git (git checkout -- entries.lock)"]
+
+
+def test_a_lock_that_is_not_json_names_the_place(tmp_path):
+    project = copy_project(tmp_path / "p")
+    path = project / "entries.lock"
+    path.write_text(path.read_text("utf-8").replace('"format": 2,', '"format": 2,,', 1), "utf-8")
+    done = run_build(project, "--check")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "entries.lock:2:14: not valid JSON: Expecting property name enclosed in double quotes",
+        "entries.lock is damaged; restore it from git (git checkout -- entries.lock)"]
+
+
+def test_a_lock_of_an_unknown_format_says_which_it_reads(tmp_path):
+    project = copy_project(tmp_path / "p")
+    _damage(project, lambda d: d.update(format=9))
+    done = run_build(project, "--check")
+    assert done.stderr.splitlines()[0] == f"entries.lock:{_line_of(project, 'format')}:2: format: unknown format 9; " \
+                                          "this version reads 1 and 2"
+
+
+@pytest.mark.parametrize("value, message", [
+    ("yesterday", "error: SOURCE_DATE_EPOCH='yesterday' is not a whole number of seconds since 1970-01-01 UTC"),
+    ("-5", "error: SOURCE_DATE_EPOCH='-5' is not a whole number of seconds since 1970-01-01 UTC"),
+    ("1.5", "error: SOURCE_DATE_EPOCH='1.5' is not a whole number of seconds since 1970-01-01 UTC"),
+    ("99999999999999", "error: SOURCE_DATE_EPOCH=99999999999999 is after the year 9999"),
+])
+def test_a_malformed_source_date_epoch_stops_the_build(tmp_path, value, message):
+    project = copy_project(tmp_path / "p")
+    done = run_build(project, env={"SOURCE_DATE_EPOCH": value})
+    assert (done.returncode, done.stderr.strip()) == (2, message)
+    assert not (project / "dist").exists()
+
+
+def test_an_empty_source_date_epoch_is_unset(tmp_path):
+    project = copy_project(tmp_path / "p")
+    assert run_build(project, "--check", env={"SOURCE_DATE_EPOCH": ""}).returncode == 0
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_not_a_crash(tmp_path):
+    project = copy_project(tmp_path / "p")
+    bad = os.fsencode(project / "entries") + b"/caf\xe9.yaml"
+    with open(bad, "wb") as fh:
+        fh.write(b"id: [\n")
+    done = run_build(project, "--check", env={"GITHUB_ACTIONS": "true"})
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[0] == "entries/caf\ufffd.yaml: the file name is not UTF-8; rename the file"
+    assert "::error file=entries/caf\ufffd.yaml::the file name is not UTF-8; rename the file" in done.stdout
+
+
+def test_check_finds_what_a_deck_only_build_would_not_print(tmp_path):
+    """Validity never depends on --only: a character the sheet cannot draw is a problem for all."""
+    project = copy_project(tmp_path / "p")
+    pod = project / "entries" / "pod.yaml"
+    pod.write_text(pod.read_text("utf-8").replace("title: Pod", "title: Pod 🚀"), "utf-8")
+    for args in (["--check"], ["--check", "--only", "deck"], ["--only", "deck"]):
+        done = run_build(project, *args)
+        assert done.returncode == 1, args
+        assert "not in the bundled font" in done.stderr

@@ -1,0 +1,234 @@
+"""All or nothing, and nothing left behind: outputs, entries.lock, workers, temporary files, folders."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, copy_project, outputs, run_build
+from studydeck import write
+from studydeck.errors import BuildError
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_a_failing_rename_puts_every_output_and_the_lock_back(tmp_path, monkeypatch):
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "a.pdf").write_bytes(b"old a")
+    (out / "b.apkg").write_bytes(b"old b")
+    lock = tmp_path / "entries.lock"
+    lock.write_bytes(b"old lock")
+    real, calls = os.replace, []
+
+    def failing(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:  # the second file of the set
+            raise OSError(28, "No space left on device", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(BuildError) as err:
+        write.write_all(out, {"a.pdf": b"new a", "b.apkg": b"new b", "c.md": b"new c"}, {lock: b"new lock"})
+    monkeypatch.setattr(os, "replace", real)
+    assert str(err.value).endswith("No space left on device; every output was put back as it was")
+    assert _snapshot(out) == {"a.pdf": b"old a", "b.apkg": b"old b"}  # no staged files, no journal, no c.md
+    assert lock.read_bytes() == b"old lock"
+
+
+KILLED_MID_SWAP = """
+import os, sys
+from pathlib import Path
+from studydeck import write
+real, calls = os.replace, []
+def dying(src, dst):
+    calls.append(dst)
+    if len(calls) == 2:
+        os._exit(9)  # like kill -9 between two renames
+    return real(src, dst)
+os.replace = dying
+out = Path(sys.argv[1])
+write.write_all(out, {"a.pdf": b"new a", "b.apkg": b"new b"}, {out.parent / "entries.lock": b"new lock"})
+"""
+
+
+def test_a_build_killed_between_two_renames_is_finished_by_the_next(tmp_path):
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "a.pdf").write_bytes(b"old a")
+    (out / "b.apkg").write_bytes(b"old b")
+    (tmp_path / "entries.lock").write_bytes(b"old lock")
+    done = subprocess.run([sys.executable, "-c", KILLED_MID_SWAP, str(out)], cwd=ROOT)
+    assert done.returncode == 9
+    assert (out / "a.pdf").read_bytes() == b"new a" and (out / "b.apkg").read_bytes() == b"old b"  # mixed
+    assert write.recover(out) == 2
+    assert _snapshot(out) == {"a.pdf": b"new a", "b.apkg": b"new b"}
+    assert (tmp_path / "entries.lock").read_bytes() == b"new lock"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "entries.lock"]  # no backups left
+
+
+def test_build_py_finishes_an_interrupted_write_before_anything_else(tmp_path):
+    project = copy_project(tmp_path / "p")
+    assert run_build(project, "--only", "deck").returncode == 0
+    dist = project / "dist"
+    staged = dist / ".CHANGES.md.0123456789ab.new"
+    staged.write_bytes(b"# staged by a killed build\n")
+    (dist / write.JOURNAL).write_text(f'[["{staged}", "{dist / "CHANGES.md"}"]]', "utf-8")
+    done = run_build(project, "--only", "deck", "--out", str(dist))
+    assert done.returncode == 0, done.stderr
+    assert "finished writing 1 file(s) that an interrupted build had left half written" in done.stdout
+    assert not (dist / write.JOURNAL).exists() and not staged.exists()
+
+
+def test_a_file_where_an_output_goes_fails_before_anything_changes(tmp_path):
+    project = copy_project(tmp_path / "p")
+    assert run_build(project, "--only", "deck").returncode == 0
+    before = _snapshot(project / "dist")
+    (project / "dist" / "CHANGES.md").unlink()
+    (project / "dist" / "CHANGES.md").mkdir()
+    pod = project / "entries" / "pod.yaml"
+    pod.write_text(pod.read_text("utf-8").replace("가장 작은 단위", "가장 작은 배포 단위"), "utf-8")
+    done = run_build(project, "--only", "deck")
+    assert done.returncode == 1
+    assert done.stderr.strip().endswith("a folder has the name of an output; nothing was changed")
+    assert _snapshot(project / "dist") == {k: v for k, v in before.items() if k != "CHANGES.md"}
+    assert "Traceback" not in done.stderr
+
+
+def test_an_output_folder_that_cannot_be_made_is_one_clear_line(tmp_path):
+    project = copy_project(tmp_path / "p")
+    done = run_build(project, "--only", "deck", "--out", "/proc/cannot-be-made")
+    assert done.returncode == 1
+    assert done.stderr.startswith("cannot write /proc/cannot-be-made: ")
+    assert done.stderr.strip().endswith("nothing was changed") and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--out", ""], "error: --out: give a folder name"),
+    (["--out", "pyproject.toml"], "error: --out pyproject.toml: is a file, not a folder"),
+    (["--out", "entries"], "error: --out entries: the outputs would mix with the project's own files; choose "
+                           "another folder"),
+])
+def test_bad_output_folders_are_usage_errors(tmp_path, args, message):
+    project = copy_project(tmp_path / "p")
+    done = run_build(project, *args)
+    assert (done.returncode, done.stderr.strip()) == (2, message)
+
+
+def test_dist_as_a_link_is_refused_and_nothing_is_written_through_it(tmp_path):
+    project = copy_project(tmp_path / "p")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / "dist").symlink_to(elsewhere)
+    done = run_build(project, "--only", "deck")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"error: dist is a link to {elsewhere}; the build writes only into a real dist/ "
+                                   "folder of the project: remove the link, or name the folder with --out")
+    assert list(elsewhere.iterdir()) == []
+    done = run_build(project, "--only", "deck", "--out", str(elsewhere))  # named explicitly: the user's choice
+    assert done.returncode == 0, done.stderr
+    assert (elsewhere / "CHANGES.md").exists()
+
+
+def test_entries_in_subfolders_are_read_and_links_out_of_the_project_are_refused(tmp_path):
+    project = copy_project(tmp_path / "p")
+    (project / "entries" / "network").mkdir()
+    (project / "entries" / "network.yaml").rename(project / "entries" / "network" / "network.yaml")
+    (project / "entries" / ".drafts").mkdir()
+    (project / "entries" / ".drafts" / "half.yaml").write_text("id: [", "utf-8")  # hidden: never read
+    done = run_build(project, "--check")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok: 12 entries, 35 notes")
+    outside = tmp_path / "secret.yaml"
+    outside.write_text("id: secret\n", "utf-8")
+    (project / "entries" / "secret.yaml").symlink_to(outside)
+    done = run_build(project, "--check")
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == (f"entries/secret.yaml: is a link to {outside}, outside the project; "
+                                           "entries are read only from files in the project")
+
+
+def test_a_cache_that_is_not_a_folder_only_costs_time(tmp_path):
+    project = copy_project(tmp_path / "p")
+    (project / ".cache").write_text("not a folder", "utf-8")
+    done = run_build(project, "--only", "deck")
+    assert done.returncode == 0, done.stderr
+    assert "warning: could not record this build in .cache/studydeck/ (Not a directory); the next build makes " \
+           "everything again" in done.stdout
+    assert outputs(project)["apkg"].exists()
+
+
+def test_a_tag_that_is_no_file_name_still_names_the_subset_sheets(tmp_path):
+    project = copy_project(tmp_path / "p")
+    pod = project / "entries" / "pod.yaml"
+    pod.write_text(pod.read_text("utf-8").replace("tags: [workload]", f"tags: [workload, ci/cd, {'x' * 100}]"),
+                   "utf-8")
+    done = run_build(project, "--only", "sheet", "--tag", "ci/cd", "--tag", "x" * 100)
+    assert done.returncode == 0, done.stderr
+    names = sorted(p.name for p in (project / "dist").iterdir() if p.suffix == ".pdf")
+    assert len(names) == 1 and names[0].startswith("쿠버네티스-스터디-ci-cd-xxxx") and len(names[0].encode()) < 200
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.fixture(scope="module")
+def big_project(tmp_path_factory):
+    """The default entries four times over: the sheets take a few seconds to lay out."""
+    project = copy_project(tmp_path_factory.mktemp("big") / "p")
+    for path in sorted((project / "entries").glob("*.yaml")):
+        for i in range(3):
+            text = path.read_text("utf-8")
+            text = text.replace("\nid: ", f"\nid: copy{i}-", 1).replace("\nrelated:", "\nx-related:")
+            text = "\n".join(line for line in text.splitlines() if not line.startswith("x-related:"))
+            (project / "entries" / f"copy{i}-{path.name}").write_text(text + "\n", "utf-8")
+    return project
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads worker processes from /proc (Linux)")
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["INT", "TERM", "KILL"])
+def test_stopping_the_build_stops_its_workers_and_leaves_no_files(big_project, tmp_path, how):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    for leftover in ("dist", ".cache"):
+        subprocess.run(["rm", "-rf", str(big_project / leftover)], check=True)
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    build = subprocess.Popen([sys.executable, "build.py", "-q"], cwd=big_project, env={**env, "TMPDIR": str(scratch)},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while len(_children(build.pid)) < 2 and time.time() < deadline and build.poll() is None:
+        time.sleep(0.05)
+    workers = _children(build.pid)
+    assert len(workers) >= 2, "the sheets were not laid out in worker processes"
+    time.sleep(0.5)
+    build.send_signal(how)
+    build.wait(timeout=30)
+    time.sleep(1)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists() and "zombie" not in
+             Path(f"/proc/{w}/status").read_text()]
+    assert alive == []
+    if how != signal.SIGKILL:
+        assert build.returncode == 130
+        assert build.stderr.read().decode().strip() == ("interrupted: the outputs and entries.lock are either all "
+                                                        "as they were or all new")
+        assert list(scratch.iterdir()) == []  # no font copies, no worker folders
+
+
+def test_a_build_leaves_nothing_in_the_temporary_folder(tmp_path):
+    project = copy_project(tmp_path / "p")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    done = run_build(project, env={"TMPDIR": str(scratch)})
+    assert done.returncode == 0, done.stderr
+    assert list(scratch.iterdir()) == []
