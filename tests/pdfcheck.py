@@ -141,10 +141,16 @@ def _without_clozes(tree):
     return tuple(out)
 
 
+# Unicode line breaking (UAX #14, LB13) never breaks before these, even after a space: "(예: /24)"
+# is one unit for the layout, so it is one for this check too.
+_NO_BREAK_BEFORE = set("/)]}!?,.:;")
+
+
 def _first_word_width(segment) -> float:
+    """Width of the first unit a line could break after: up to the first gap that allows a break."""
     chars = segment["chars"]
-    end = next((i for i, (a, b) in enumerate(zip(chars, chars[1:])) if b["x0"] - a["x1"] > 0.15 * a["size"]),
-               len(chars) - 1)
+    end = next((i for i, (a, b) in enumerate(zip(chars, chars[1:])) if b["x0"] - a["x1"] > 0.15 * a["size"]
+                and b["text"] not in _NO_BREAK_BEFORE), len(chars) - 1)
     return chars[end]["x1"] - chars[0]["x0"]
 
 

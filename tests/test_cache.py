@@ -32,7 +32,7 @@ def test_a_rebuild_with_nothing_changed_writes_nothing_and_loads_no_renderer(pro
     assert _written(done.stdout) == set()
     assert {line.removeprefix("up to date: dist/") for line in done.stdout.splitlines()
             if line.startswith("up to date")} == set(NAMES.values())
-    assert "sheet 3 pages, worksheet 3 pages" in done.stdout
+    assert "sheet 4 pages, worksheet 4 pages" in done.stdout
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time")}
     assert "weasyprint" not in imported and "genanki" not in imported and "jinja2" in imported
     assert {p.name: p.stat().st_mtime_ns for p in (project / "dist").iterdir()} == before
@@ -63,7 +63,7 @@ def test_a_deleted_or_altered_output_is_remade(project):
 
 def test_an_edit_rebuild_gives_the_bytes_of_a_clean_build(project, tmp_path):
     pod = project / "entries" / "pod.yaml"
-    pod.write_text(pod.read_text("utf-8").replace("가장 작은 단위", "가장 작은 배포 단위"), "utf-8")
+    pod.write_text(pod.read_text("utf-8").replace("배포 단위다.", "배포 단위이다."), "utf-8")
     done = run_build(project, env=SDE)
     assert done.returncode == 0, done.stderr
     assert _written(done.stdout) == set(NAMES.values())  # every output shows the entry

@@ -8,7 +8,7 @@ def test_build_writes_deck_sheet_and_changes(built):
     for key in ("apkg", "pdf", "worksheet", "html", "changes"):
         assert built[key].stat().st_size > 0, key
     out = built["stdout"]
-    assert "12 entries -> 35 notes, 75 cards; sheet 3 pages, worksheet 3 pages" in out
+    assert "12 entries -> 41 notes, 91 cards; sheet 4 pages, worksheet 4 pages" in out
     assert "wrote dist/쿠버네티스-스터디.apkg" in out
     assert "wrote dist/쿠버네티스-스터디.pdf" in out
     assert "wrote dist/쿠버네티스-스터디-worksheet.pdf" in out
@@ -18,7 +18,7 @@ def test_check_validates_and_writes_nothing(tmp_path):
     project = copy_project(tmp_path / "p")
     done = run_build(project, "--check")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("ok: 12 entries, 35 notes, 75 cards")
+    assert done.stdout.startswith("ok: 12 entries, 41 notes, 91 cards")
     assert not (project / "dist").exists()
 
 
@@ -43,12 +43,12 @@ def test_bad_entry_exits_1_without_traceback_and_keeps_dist(tmp_path):
     assert run_build(project, "--only", "deck").returncode == 0
     before = outputs(project)["apkg"].read_bytes()
     pod = project / "entries" / "pod.yaml"
-    pod.write_text(pod.read_text("utf-8").replace("{{c2::가장 작은 단위}}", "{{c2::가장 작은 단위"), "utf-8")
+    pod.write_text(pod.read_text("utf-8").replace("{{c2::가장 작은}}", "{{c2::가장 작은"), "utf-8")
     done = run_build(project)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.splitlines() == [
-        "entries/pod.yaml:11:29: definitions[0].text: unbalanced cloze: '{{c2::' is never closed",
+        "entries/pod.yaml:11:28: definitions[0].text: unbalanced cloze: '{{c2::' is never closed",
         "1 problem(s) in entries/; nothing was written"]
     assert outputs(project)["apkg"].read_bytes() == before
     assert not outputs(project)["pdf"].exists()
@@ -91,4 +91,4 @@ def test_a_terminal_sees_live_progress_and_a_log_sees_plain_lines(tmp_path):
     assert "\x1b" not in done.stdout and "page 1" not in done.stdout
     assert done.stdout.splitlines()[:2] == [
         "laying out 쿠버네티스-스터디.pdf and 쿠버네티스-스터디-worksheet.pdf (12 entries) ...",
-        "packing 35 notes ..."]
+        "packing 41 notes ..."]

@@ -37,7 +37,7 @@ def test_notetype_fields_and_template_are_pinned():
 def test_import_counts_notetype_decks_and_tags(built, collection):
     import_apkg(collection, built["apkg"])
     definitions = sum(len(e["definitions"]) for e in ENTRIES.values())
-    assert collection.note_count() == definitions == 35
+    assert collection.note_count() == definitions == 41
     assert collection.card_count() == _expected_cards()
     nt = collection.models.by_name(deck.NOTETYPE_NAME)
     assert nt["type"] == 1  # MODEL_CLOZE
@@ -58,13 +58,13 @@ def test_rendered_question_hides_the_deleted_text(built, collection):
     note = collection.get_note(collection.find_notes('"Id:pod" "Term:Pod"')[0])
     first = next(c for c in note.cards() if c.ord == 0)
     question = visible(first.question())
-    assert question.startswith("[...]는 같은 실행 환경에서")
+    assert question.startswith("[...]는 스토리지와 네트워크 자원을 공유하며")
     assert "Pod는" not in question
-    assert "배포할 수 있는 가장 작은 단위다" in question  # c2 stays visible on card 1
+    assert "관리할 수 있는 가장 작은 배포 단위다" in question  # c2 stays visible on card 1
     answer = first.answer()
     assert '<span class="cloze" data-ordinal="1">Pod</span>는' in answer
-    assert "한 Pod의 모든 컨테이너는 항상 같은 노드" in answer  # key points on the back
-    assert "사이드카 패턴, Service와 port, PV &amp; PVC" in answer  # related entries
+    assert "한 Pod의 컨테이너는 항상 같은 노드" in answer  # key points on the back
+    assert "사이드카 패턴, Service와 포트, PersistentVolume과 PersistentVolumeClaim" in answer  # related entries
 
 
 def test_auto_cloze_keeps_the_particle_outside(built, collection):
@@ -79,12 +79,12 @@ def test_hint_is_shown_in_the_question(tmp_path, collection):
 
     project = copy_project(tmp_path / "p")
     pod = project / "entries" / "pod.yaml"
-    pod.write_text(pod.read_text("utf-8").replace("{{c2::가장 작은 단위}}", "{{c2::가장 작은 단위::크기}}"), "utf-8")
+    pod.write_text(pod.read_text("utf-8").replace("{{c2::가장 작은}}", "{{c2::가장 작은::크기}}"), "utf-8")
     assert run_build(project, "--only", "deck").returncode == 0
     import_apkg(collection, outputs(project)["apkg"])
     note = collection.get_note(collection.find_notes('"Id:pod" "Term:Pod"')[0])
     second = next(c for c in note.cards() if c.ord == 1)
-    assert "배포할 수 있는 [크기]다." in visible(second.question())
+    assert "관리할 수 있는 [크기] 배포 단위다." in visible(second.question())
 
 
 def test_nested_clozes_get_their_own_cards(tmp_path, collection):
@@ -92,11 +92,11 @@ def test_nested_clozes_get_their_own_cards(tmp_path, collection):
 
     project = copy_project(tmp_path / "p")
     path = project / "entries" / "pod.yaml"
-    text = path.read_text("utf-8").replace("{{c2::가장 작은 단위}}", "{{c2::가장 작은 {{c4::단위}}}}")
+    text = path.read_text("utf-8").replace("{{c2::가장 작은}}", "{{c2::가장 {{c4::작은}}}}")
     path.write_text(text, "utf-8")
     assert run_build(project, "--only", "deck").returncode == 0
     import_apkg(collection, outputs(project)["apkg"])
     note = collection.get_note(collection.find_notes('"Id:pod" "Term:Pod"')[0])
     assert sorted(c.ord for c in note.cards()) == [0, 1, 3]
     inner = next(c for c in note.cards() if c.ord == 3)
-    assert "배포할 수 있는 가장 작은 [...]다." in visible(inner.question())
+    assert "관리할 수 있는 가장 [...] 배포 단위다." in visible(inner.question())

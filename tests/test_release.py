@@ -51,7 +51,7 @@ def test_three_releases_keep_history_and_bring_edits(tmp_path):
     # v2: one definition edited, one entry added, the card CSS changed; committed after the
     # v1 import (Anki 24.11 and older store the import time as the note's time).
     time.sleep(1.5)
-    _edit(project / "entries" / "pod.yaml", "{{c2::가장 작은 단위}}다.", "{{c2::가장 작은 단위}}이다.")
+    _edit(project / "entries" / "pod.yaml", "{{c2::가장 작은}} 배포 단위다.", "{{c2::가장 작은}} 배포 단위이다.")
     (project / "entries" / "configmap.yaml").write_text(NEW_ENTRY, "utf-8")
     _edit(project / "templates" / "card" / "card.css", "font-size: 20px;", "font-size: 21px;")
     git(project, "add", "-A")
@@ -63,7 +63,7 @@ def test_three_releases_keep_history_and_bring_edits(tmp_path):
     assert (len(log.new), len(log.updated), len(log.duplicate)) == (1, 1, notes_v1 - 1)
     assert col.note_count() == notes_v1 + 1
     pod = col.get_note(col.find_notes('"Id:pod" "Term:Pod"')[0])
-    assert pod["Text"].endswith("{{c2::가장 작은 단위}}이다.")
+    assert pod["Text"].endswith("{{c2::가장 작은}} 배포 단위이다.")
     assert "font-size: 21px;" in col.models.by_name("k8s-study-deck cloze")["css"]
     assert len(col.models.all_names_and_ids()) == len({m.name for m in col.models.all_names_and_ids()})
     assert col.db.scalar("select count() from revlog") == reviews
@@ -100,7 +100,7 @@ def test_two_fresh_clones_build_identical_bytes(tmp_path):
 def test_renaming_an_entry_id_without_renamed_from_fails_naming_both(tmp_path):
     project = copy_project(tmp_path / "p")
     _edit(project / "entries" / "pod.yaml", "id: pod\n", "id: pods\n")
-    for other in ("pv-pvc", "sidecar-pattern", "rolling-update", "service-port"):
+    for other in ("pv-pvc", "sidecar-pattern", "rolling-update", "service-port", "virtualization"):
         path = project / "entries" / f"{other}.yaml"
         path.write_text(path.read_text("utf-8").replace("[pod,", "[pods,").replace("[pod]", "[pods]"), "utf-8")
     done = run_build(project)
@@ -113,14 +113,14 @@ def test_renaming_an_entry_id_without_renamed_from_fails_naming_both(tmp_path):
     _edit(project / "entries" / "pod.yaml", "id: pods\n", "id: pods\nrenamed_from: pod\n")
     done = run_build(project, "--only", "deck")
     assert done.returncode == 0, done.stderr
-    assert "(0 added, 0 changed, 2 renamed, 0 removed)" in done.stdout or "2 renamed" in done.stdout
+    assert "(0 added, 3 changed, 3 renamed, 0 removed)" in done.stdout  # the Id field of the 3 notes changed
 
 
 def test_removing_a_definition_needs_accept_removals_and_is_listed(tmp_path):
     project = copy_project(tmp_path / "p")
     _edit(project / "entries" / "redundancy.yaml",
-          "  - key: spof\n    term: SPoF\n    text: SPoF(Single Point of Failure)는 그 한 곳이 고장 나면 "
-          "전체 서비스가 멈추는 지점이다.\n", "")
+          "  - key: spof\n    term: SPoF (Single Point of Failure)\n    text: >-\n      {{c1::SPoF}}는 그 한 곳이 "
+          "고장 나면 시스템 전체가 멈추는 구성 요소나 지점이다.\n", "")
     done = run_build(project, "--only", "deck")
     assert done.returncode == 1
     assert ("entries/redundancy.yaml:7:3: definitions: note 'redundancy/spof' (GUID k8s-study-deck:"
@@ -131,8 +131,8 @@ def test_removing_a_definition_needs_accept_removals_and_is_listed(tmp_path):
     assert "(0 added, 0 changed, 0 renamed, 1 removed)" in done.stdout
     changes = outputs(project)["changes"].read_text("utf-8")
     assert "## Removed (1)" in changes
-    assert '`redundancy/spof` (`SPoF`), GUID `k8s-study-deck:' in changes
-    assert '"Id:redundancy" "Term:SPoF"' in changes
+    assert '`redundancy/spof` (`SPoF (Single Point of Failure)`), GUID `k8s-study-deck:' in changes
+    assert '"Id:redundancy" "Term:SPoF (Single Point of Failure)"' in changes
 
 
 def test_two_notes_claiming_one_guid_fail(tmp_path):
@@ -150,7 +150,7 @@ def test_changes_since_a_previous_release_lock_lists_what_the_release_brings(tmp
     project = copy_project(tmp_path / "p", with_git=True)
     previous = tmp_path / "v0.1.0.lock"
     previous.write_bytes((project / "entries.lock").read_bytes())
-    _edit(project / "entries" / "pod.yaml", "가장 작은 단위", "가장 작은 배포 단위")
+    _edit(project / "entries" / "pod.yaml", "배포 단위다.", "배포 단위이다.")
     (project / "entries" / "configmap.yaml").write_text(NEW_ENTRY, "utf-8")
     assert run_build(project, "--only", "deck").returncode == 0
     git(project, "add", "-A")
@@ -166,7 +166,7 @@ def test_changes_since_a_previous_release_lock_lists_what_the_release_brings(tmp
     first = tmp_path / "empty.lock"
     first.write_bytes(b"")
     done = run_build(project, "--only", "deck", "--changes-since", str(first))
-    assert "## Added (36)" in outputs(project)["changes"].read_text("utf-8")
+    assert "## Added (42)" in outputs(project)["changes"].read_text("utf-8")
     missing = run_build(project, "--only", "deck", "--changes-since", str(tmp_path / "nope.lock"))
     assert missing.returncode == 1
     assert missing.stderr.strip() == f"{tmp_path / 'nope.lock'}: cannot read it (No such file or directory)"
@@ -210,15 +210,15 @@ def test_an_edit_committed_before_a_late_import_of_the_previous_release_arrives(
     col = new_collection(tmp_path / "late")
     import_apkg(col, v0)
     reviews = _answer_all(col)
-    _edit_and_commit(project, now - 4000, "{{c2::가장 작은 단위}}다.", "{{c2::가장 작은 단위}}였다.")
+    _edit_and_commit(project, now - 4000, "{{c2::가장 작은}} 배포 단위다.", "{{c2::가장 작은}} 배포 단위였다.")
     v1 = _release(project, "v1.0.0", now - 3000)
-    _edit_and_commit(project, now - 2000, "{{c2::가장 작은 단위}}였다.", "{{c2::가장 작은 단위}}이다.")
+    _edit_and_commit(project, now - 2000, "{{c2::가장 작은}} 배포 단위였다.", "{{c2::가장 작은}} 배포 단위이다.")
     log = import_apkg(col, v1).log  # the late import of v1, after the second edit's commit
-    assert len(log.updated) == 1 and _pod_text(col).endswith("단위}}였다.")
+    assert len(log.updated) == 1 and _pod_text(col).endswith("배포 단위였다.")
     v2 = _release(project, "v2.0.0", now + 120)  # tagged after that import
     log = import_apkg(col, v2).log
     assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 1, 0)
-    assert _pod_text(col).endswith("단위}}이다.")
+    assert _pod_text(col).endswith("배포 단위이다.")
     assert col.db.scalar("select count() from revlog") == reviews
     col.close()
 
@@ -229,16 +229,16 @@ def test_a_user_who_skips_a_release_still_gets_its_edits(tmp_path):
     v0 = _release(project, "v0.9.0", now - 5000)
     col = new_collection(tmp_path / "late")
     import_apkg(col, v0)
-    _edit_and_commit(project, now - 4000, "{{c2::가장 작은 단위}}다.", "{{c2::가장 작은 단위}}였다.")
+    _edit_and_commit(project, now - 4000, "{{c2::가장 작은}} 배포 단위다.", "{{c2::가장 작은}} 배포 단위였다.")
     v1 = _release(project, "v1.0.0", now - 3000)
-    _edit_and_commit(project, now - 2000, "{{c2::가장 작은 단위}}였다.", "{{c2::가장 작은 단위}}이다.")
+    _edit_and_commit(project, now - 2000, "{{c2::가장 작은}} 배포 단위였다.", "{{c2::가장 작은}} 배포 단위이다.")
     import_apkg(col, v1)  # late, as above
     _release(project, "v2.0.0", now + 120)  # this user never imports v2
     _edit_and_commit(project, now + 180, "부하 분산", "로드 밸런싱", entry="ingress")
     v3 = _release(project, "v3.0.0", now + 240)
     log = import_apkg(col, v3).log
-    assert (len(log.new), len(log.updated)) == (0, 3)  # the v2 edit to pod, the v3 edit to both ingress notes
-    assert _pod_text(col).endswith("단위}}이다.")  # the v2 edit, shipped again by v3 with v2's time
+    assert (len(log.new), len(log.updated)) == (0, 4)  # the v2 edit to pod, the v3 edit to the three ingress notes
+    assert _pod_text(col).endswith("배포 단위이다.")  # the v2 edit, shipped again by v3 with v2's time
     col.close()
 
 
@@ -246,7 +246,7 @@ def test_rebuilding_a_release_and_building_main_after_it_give_it_the_same_times(
     now = int(time.time())
     project = copy_project(tmp_path / "p", with_git=True)
     _release(project, "v1.0.0", now - 3000)
-    _edit_and_commit(project, now - 2000, "{{c2::가장 작은 단위}}다.", "{{c2::가장 작은 단위}}이다.")
+    _edit_and_commit(project, now - 2000, "{{c2::가장 작은}} 배포 단위다.", "{{c2::가장 작은}} 배포 단위이다.")
     v2 = _release(project, "v2.0.0", now - 1000)
     done = run_build(project, "--only", "deck", "--locked")  # main, right after the release
     assert done.returncode == 0, done.stderr
@@ -256,7 +256,7 @@ def test_rebuilding_a_release_and_building_main_after_it_give_it_the_same_times(
     assert (len(log.new), len(log.updated)) == (0, 0)  # same content, same times: nothing to update
     mods = {col.get_note(n)["Term"]: col.get_note(n).mod for n in col.find_notes("")}
     assert mods["Pod"] == now - 1000  # the edited note carries v2's time
-    assert mods["인그레스"] == now - 3000  # an untouched one, v1's
+    assert mods["Ingress"] == now - 3000  # an untouched one, v1's
     col.close()
 
 
@@ -269,13 +269,13 @@ def test_update_notes_always_brings_what_a_too_late_import_would_skip(tmp_path):
     v0 = _release(project, "v0.9.0", now - 5000)
     col = new_collection(tmp_path / "late")
     import_apkg(col, v0)
-    _edit_and_commit(project, now - 4000, "{{c2::가장 작은 단위}}다.", "{{c2::가장 작은 단위}}였다.")
+    _edit_and_commit(project, now - 4000, "{{c2::가장 작은}} 배포 단위다.", "{{c2::가장 작은}} 배포 단위였다.")
     v1 = _release(project, "v1.0.0", now - 3000)
-    _edit_and_commit(project, now - 2000, "{{c2::가장 작은 단위}}였다.", "{{c2::가장 작은 단위}}이다.")
+    _edit_and_commit(project, now - 2000, "{{c2::가장 작은}} 배포 단위였다.", "{{c2::가장 작은}} 배포 단위이다.")
     v2 = _release(project, "v2.0.0", now - 1000)
     import_apkg(col, v1)  # after v2 was tagged
     import_apkg(col, v2)  # Anki <= 24.11 skips the edit here; 25.02 and later bring it
     always = ImportAnkiPackageOptions(update_notes=1)  # "Update notes: Always" in the import dialog
     col.import_anki_package(ImportAnkiPackageRequest(package_path=str(v2), options=always))
-    assert _pod_text(col).endswith("단위}}이다.")
+    assert _pod_text(col).endswith("배포 단위이다.")
     col.close()

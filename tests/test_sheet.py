@@ -12,7 +12,7 @@ from pdfcheck import (ENTRIES, HANGUL, MARGINS, MM, embedded_fonts, pages, prema
 from studydeck import markup
 
 A4 = (595.28, 841.89)
-PAGES = {"pdf": 3, "worksheet": 3}  # the default project; a change here is a layout change: look at it
+PAGES = {"pdf": 4, "worksheet": 4}  # the default project; a change here is a layout change: look at it
 HEADER_FOOTER = {"쿠버네티스 스터디", "쿠버네티스 스터디 워크시트", "오브젝트 (object)", "개념", "정답", "/", "쪽"}
 FIXED_WORDS = {"쿠버네티스", "스터디", "버전", "항목", "12개", "오브젝트", "(object)", "개념", "관련:", "쪽", "워크시트",
                "문제", "정답", "번호가", "붙은", "빈칸을", "채운", "뒤", "마지막", "쪽의", "정답과", "맞춰", "보세요.",
@@ -63,9 +63,10 @@ def test_page_count_size_and_page_x_of_y(built, kind):
 
 def test_running_header_names_the_deck_and_the_section(built):
     found = [[s["text"] for s in segments(page) if s["top"] < MARGINS["top"]] for page in pages(built["pdf"])]
-    assert found == [[], ["쿠버네티스 스터디", "개념"], ["쿠버네티스 스터디", "개념"]]
+    assert found == [[], ["쿠버네티스 스터디", "오브젝트 (object)"], ["쿠버네티스 스터디", "개념"], ["쿠버네티스 스터디", "개념"]]
     found = [[s["text"] for s in segments(page) if s["top"] < MARGINS["top"]] for page in pages(built["worksheet"])]
-    assert found == [[], ["쿠버네티스 스터디 워크시트", "개념"], ["쿠버네티스 스터디 워크시트", "정답"]]
+    assert found == [[], ["쿠버네티스 스터디 워크시트", "개념"], ["쿠버네티스 스터디 워크시트", "개념"],
+                     ["쿠버네티스 스터디 워크시트", "정답"]]
 
 
 def test_title_block_shows_deck_version_and_date(built):
@@ -77,7 +78,7 @@ def test_title_block_shows_deck_version_and_date(built):
 def test_html_preview_escapes_and_marks_clozes(built):
     html = built["html"].read_text("utf-8")
     assert '<strong class="cloze">Pod</strong>는' in html
-    assert "PV &amp; PVC" in html
+    assert "<h3>Service와 포트</h3>" in html
     assert "{{c1::" not in html
     assert "\u2060" not in html and "word-break: keep-all" in html  # browsers keep Korean words whole
     fonts = re.findall(r"url\(([^)]+)\)", html)

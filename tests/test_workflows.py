@@ -61,7 +61,7 @@ def test_ci_installs_and_tests_exactly_as_the_readme_says():
     assert "python3 -m venv .venv && .venv/bin/pip install -e '.[test]'" in runs
     assert "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest" in readme
     assert ".venv/bin/python -m pytest" in runs
-    assert ".venv/bin/python build.py --check --locked" in runs
+    assert ".venv/bin/python build.py --check --strict --locked" in runs
 
 
 def test_release_steps_build_versioned_reproducible_assets_with_checksums(tmp_path):
@@ -70,7 +70,7 @@ def test_release_steps_build_versioned_reproducible_assets_with_checksums(tmp_pa
     shutil.copytree(ROOT / ".github", project / ".github")
     git(project, "tag", "v0.1.0")
     pod = project / "entries" / "pod.yaml"
-    pod.write_text(pod.read_text("utf-8").replace("가장 작은 단위", "가장 작은 배포 단위"), "utf-8")
+    pod.write_text(pod.read_text("utf-8").replace("배포 단위다.", "배포 단위이다."), "utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "STUDYDECK_VERSION")}
     env.update(PYTHON=sys.executable, GITHUB_REF_NAME="v0.2.0")
     # the release commit carries its lock: build once to update it, as a maintainer does
@@ -108,4 +108,4 @@ def test_the_first_release_lists_every_note_as_new(tmp_path):
                           text=True)
     assert done.returncode == 0, done.stderr
     assert "first release" in done.stdout
-    assert "## Added (35)" in (project / "dist" / "CHANGES.md").read_text("utf-8")
+    assert "## Added (41)" in (project / "dist" / "CHANGES.md").read_text("utf-8")

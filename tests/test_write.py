@@ -94,7 +94,7 @@ def test_a_file_where_an_output_goes_fails_before_anything_changes(tmp_path):
     (project / "dist" / "CHANGES.md").unlink()
     (project / "dist" / "CHANGES.md").mkdir()
     pod = project / "entries" / "pod.yaml"
-    pod.write_text(pod.read_text("utf-8").replace("가장 작은 단위", "가장 작은 배포 단위"), "utf-8")
+    pod.write_text(pod.read_text("utf-8").replace("배포 단위다.", "배포 단위이다."), "utf-8")
     done = run_build(project, "--only", "deck")
     assert done.returncode == 1
     assert done.stderr.strip().endswith("a folder has the name of an output; nothing was changed")
@@ -145,7 +145,7 @@ def test_entries_in_subfolders_are_read_and_links_out_of_the_project_are_refused
     (project / "entries" / ".drafts" / "half.yaml").write_text("id: [", "utf-8")  # hidden: never read
     done = run_build(project, "--check")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("ok: 12 entries, 35 notes")
+    assert done.stdout.startswith("ok: 12 entries, 41 notes")
     outside = tmp_path / "secret.yaml"
     outside.write_text("id: secret\n", "utf-8")
     (project / "entries" / "secret.yaml").symlink_to(outside)
