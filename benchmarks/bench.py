@@ -123,7 +123,7 @@ import sys, time, json, os
 from functools import partial
 from pathlib import Path
 root = Path(sys.argv[1]); sys.path.insert(0, str(root))
-from studydeck import pipeline, lock, deck, sheet, stamp
+from studydeck import pipeline, lock, deck, sheet, identity
 from studydeck.config import load_config
 from studydeck.model import PrintOptions
 import genanki, weasyprint
@@ -131,7 +131,7 @@ from weasyprint.text.fonts import FontConfiguration
 config = load_config(root); templates = root / "templates"
 entries = pipeline.read_entries(root)
 old = lock.read_lock(root)
-guids, _ = lock.assign_guids(entries, old, config)
+guids, _ = identity.assign_guids(entries, old, config)
 notes = deck.notes(entries, config, guids)
 out = {}
 t = time.perf_counter()

@@ -16,7 +16,7 @@ from .model import Config
 def render(config: Config, changes: Changes, lock: Lock, notetype_name: str) -> str:
     """CHANGES.md: notes added, changed, renamed and removed in this version."""
     out = [f"# {config.deck} {config.version}", ""]
-    if not (changes.added or changes.changed or changes.renamed or changes.removed):
+    if not (changes.added or changes.changed or changes.renamed or changes.removed or changes.dropped):
         out += ["No note was added, changed or removed in this version.", ""]
     out += _section("Added", [f"{code(n)} ({code(lock.notes[n].term)})" for n in changes.added])
     out += _section("Changed", [f"{code(n)} ({code(lock.notes[n].term)})" for n in changes.changed])
@@ -28,6 +28,10 @@ def render(config: Config, changes: Changes, lock: Lock, notetype_name: str) -> 
     if removed:
         out += ["Importing never deletes notes. To drop a removed note from your collection, open",
                 "Browse in Anki, paste the search shown next to it, select the note and delete it.", ""]
+    out += _section("Cards removed from a note", [f"{code(n)} c{k} ({code(a)})" for n, k, a in changes.dropped])
+    if changes.dropped:
+        out += ["Anki keeps such a card as an empty card (it shows no question). Tools > Empty Cards",
+                "in Anki's main window lists and deletes them.", ""]
     out += ["Import with File > Import: notes are matched by GUID, changed notes are updated and",
             "your scheduling and review history are kept.", ""]
     return "\n".join(out)

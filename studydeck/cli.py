@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="list in CHANGES.md what changed since this entries.lock (a previous release's; "
                         "an empty file means there was none)")
     p.add_argument("--check", action="store_true", help="validate entries and identities only; write nothing")
+    p.add_argument("--strict", action="store_true", help="treat card-quality warnings as errors (for CI)")
     p.add_argument("--accept-removals", action="store_true",
                    help="allow notes to disappear; they are listed as removed in CHANGES.md")
     p.add_argument("--locked", action="store_true", help="fail if entries.lock would change (for CI)")
@@ -74,8 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         printing = PrintOptions(args.paper, args.columns, tuple(dict.fromkeys(args.group)),
                                 tuple(dict.fromkeys(args.tag)))
         with reporter:
-            result = build(Options(root, out, args.only, args.check, args.accept_removals, args.locked,
-                                   printing, args.changes_since), say, reporter.report)
+            result = build(Options(root, out, args.only, args.check, args.strict, args.accept_removals,
+                                   args.locked, printing, args.changes_since), say, reporter.report)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -87,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         _report(exc)
         return EXIT_BAD_ENTRIES
+    _report_problems(result.warnings)
     if args.check:
         say(f"ok: {result.entries} entries, {result.notes} notes, {result.cards} cards ({result.summary}); "
             "nothing written")
@@ -129,8 +131,19 @@ def _output_folder(root: Path, given: str | None) -> Path:
 
 def _report(exc: BuildError) -> None:
     print(str(exc), file=sys.stderr)
+    _annotate(exc.problems)
+
+
+def _report_problems(problems) -> None:
+    """Warnings: on stderr as file:line:col lines, and as annotations in GitHub Actions."""
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    _annotate(problems)
+
+
+def _annotate(problems) -> None:
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        for problem in exc.problems:
+        for problem in problems:
             print(problem.annotation())
 
 

@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 
 from .errors import UsageError
-from .model import Config
+from .model import Config, LintConfig
 
 VERSION_ENV = "STUDYDECK_VERSION"  # CI sets it from the release tag
 SDE = "SOURCE_DATE_EPOCH"  # reproducible-builds.org: the release's time, set by CI from the tagged commit
@@ -44,4 +44,27 @@ def load_config(root: Path) -> Config:
     version = os.environ.get(VERSION_ENV, "").strip().removeprefix("v") or data.get("project", {}).get("version", "")
     if not re.fullmatch(r"[0-9A-Za-z.+-]+", version or ""):
         raise UsageError(f"version '{version}' is not a version number")
-    return Config(deck=deck, guid_prefix=prefix, version=version)
+    return Config(deck=deck, guid_prefix=prefix, version=version, lint=_lint(tool.get("lint", {})))
+
+
+_LINT_KEYS = {"max-answer-chars": ("max_answer_chars", int, 1, 1000),
+              "max-answer-share": ("max_answer_share", float, 0.05, 1.0),
+              "max-deletions": ("max_deletions", int, 1, 500)}
+
+
+def _lint(table) -> LintConfig:
+    """Thresholds only: a rule is silenced per definition (lint_ignore), never here by accident."""
+    if not isinstance(table, dict):
+        raise UsageError("pyproject.toml: [tool.studydeck.lint] must be a table")
+    values = {}
+    for key, value in table.items():
+        if key not in _LINT_KEYS:
+            raise UsageError(f"pyproject.toml: [tool.studydeck.lint] has no setting '{key}'; settings: "
+                             f"{', '.join(_LINT_KEYS)}")
+        name, kind, low, high = _LINT_KEYS[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)) \
+                or not low <= value <= high:
+            raise UsageError(f"pyproject.toml: [tool.studydeck.lint] {key} must be a "
+                             f"{'whole number' if kind is int else 'number'} from {low} to {high}, not {value!r}")
+        values[name] = kind(value)
+    return LintConfig(**values)

@@ -13,6 +13,7 @@ class Problem:
     col: int  # 1-based; 0 when unknown
     field: str  # e.g. "definitions[1].text"; "" for the whole file
     message: str
+    severity: str = "error"  # or "warning": card quality (studydeck/lint.py), an error with --strict
 
     def __str__(self) -> str:
         where = self.path
@@ -20,7 +21,8 @@ class Problem:
             where += f":{self.line}"
             if self.col:
                 where += f":{self.col}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        message = f"warning: {self.message}" if self.severity == "warning" else self.message
+        return f"{where}: {self.field}: {message}" if self.field else f"{where}: {message}"
 
     def annotation(self) -> str:
         """The same problem as a GitHub Actions workflow command."""
@@ -30,7 +32,7 @@ class Problem:
             if self.col:
                 attrs += f",col={self.col}"
         text = f"{self.field}: {self.message}" if self.field else self.message
-        return f"::error {attrs}::{_escape(text)}"
+        return f"::{self.severity} {attrs}::{_escape(text)}"
 
 
 def _escape(text: str, property: bool = False) -> str:

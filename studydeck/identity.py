@@ -47,6 +47,7 @@ class Changes:
     changed: list[str]
     renamed: list[tuple[str, str]]  # (old, new)
     removed: dict[str, NoteRecord]  # name -> tombstone
+    dropped: list[tuple[str, int, str]] = ()  # cards whose cloze number left a note: (name, number, answer)
 
     def summary(self) -> str:
         return (f"{len(self.added)} added, {len(self.changed)} changed, {len(self.renamed)} renamed, "
@@ -200,7 +201,19 @@ def update(lock: Lock, notes: list[NoteIdentity], notetype: dict, gone: list[str
             renames.append((n.old_name, n.name))
     removed = {name: _tombstone(lock.notes[name], version) for name in gone}
     new.removed.update(removed)
-    return new, Changes(sorted(added), sorted(changed), sorted(renames), removed)
+    return new, Changes(sorted(added), sorted(changed), sorted(renames), removed, _dropped(lock, new))
+
+
+def _dropped(before: Lock, after: Lock) -> list[tuple[str, int, str]]:
+    """Cards whose cloze number is gone from a note that stays (matched by GUID): Anki keeps
+    them as empty cards until the user runs Tools > Empty Cards."""
+    old = {r.guid: r for r in before.notes.values()}
+    out = []
+    for name, record in after.notes.items():
+        if record.guid in old and old[record.guid].answers and record.answers:
+            now = {n for n, _ in record.answers}
+            out += [(name, n, a) for n, a in old[record.guid].answers if n not in now]
+    return sorted(out)
 
 
 def _tombstone(record: NoteRecord, version: str) -> NoteRecord:
@@ -222,4 +235,4 @@ def diff(before: Lock, after: Lock, version: str) -> Changes:
         if before.notes[old].hash != record.hash:
             changed.append(name)
     removed = {name: _tombstone(r, version) for name, r in before.notes.items() if r.guid not in guids}
-    return Changes(sorted(added), sorted(changed), sorted(renamed), removed)
+    return Changes(sorted(added), sorted(changed), sorted(renamed), removed, _dropped(before, after))

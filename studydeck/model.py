@@ -42,10 +42,20 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class LintConfig:
+    """[tool.studydeck.lint]: thresholds of the card-quality rules (studydeck/lint.py)."""
+
+    max_answer_chars: int = 20  # characters (not counting spaces) one deletion may hide
+    max_answer_share: float = 0.5  # the share of its sentence one deletion may hide
+    max_deletions: int = 3  # cloze numbers (cards) in one definition
+
+
+@dataclass(frozen=True)
 class Config:
     deck: str
     guid_prefix: str
     version: str
+    lint: LintConfig = LintConfig()
 
 
 PAPERS = {"a4": "A4", "letter": "letter"}  # --paper value -> CSS page size

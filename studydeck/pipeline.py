@@ -1,6 +1,7 @@
 """The build: gather and check everything first, then make every output, then write them all."""
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from functools import partial
@@ -8,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 
-from . import cache, changes, deck, glyphs, history, identity, lock, pdf, releases, sheet
+from . import cache, changes, deck, glyphs, history, identity, lint, lock, pdf, releases, sheet
 from .config import load_config, source_date_epoch
 from .errors import BuildError, Problem, UsageError
 from .load import entry_files, load, outside, rel_path, unreadable_name
@@ -25,6 +26,7 @@ class Options:
     out: Path
     only: str | None = None  # "deck", "sheet", "worksheet" or None for all
     check: bool = False
+    strict: bool = False  # card-quality warnings are errors
     accept_removals: bool = False
     locked: bool = False
     printing: PrintOptions = PrintOptions()
@@ -47,6 +49,7 @@ class Result:
     reused: list[Path] = field(default_factory=list)  # outputs already up to date, left as they were
     written: list[Path] = field(default_factory=list)
     summary: str = ""
+    warnings: list[Problem] = field(default_factory=list)  # card quality (studydeck/lint.py)
 
 
 def read_entries(root: Path, charset: frozenset[int] | None = None) -> list[Entry]:
@@ -66,7 +69,7 @@ def read_entries(root: Path, charset: frozenset[int] | None = None) -> list[Entr
         problems += found
         if source is not None:
             sources.append(source)
-    entries, found = validate(sources, charset)
+    entries, found = validate(sources, charset, frozenset(lint.RULES))
     problems += found
     if problems:
         raise BuildError(f"{len(problems)} problem(s) in entries/; nothing was written", problems)
@@ -85,7 +88,8 @@ def build(opts: Options, say: Callable[[str], None] = print,
     record = cache.record(root, opts.out)
     inputs = _inputs(opts, config)
     if not opts.check and (last := record.unchanged(inputs)):  # nothing changed since the last build
-        return Result(**{**last, "reused": [opts.out / n for n in record.last["files"]]})
+        warnings = [Problem(**w) for w in last.get("warnings", [])]
+        return Result(**{**last, "warnings": warnings, "reused": [opts.out / n for n in record.last["files"]]})
     # 1. Gather: every entry, identity and time is settled before anything is written. Every
     #    check runs whatever is built (--only, --check): an entry is valid or not, for all outputs.
     sde = source_date_epoch()
@@ -107,7 +111,11 @@ def build(opts: Options, say: Callable[[str], None] = print,
     new_lock, diff = identity.update(old_lock, ids, nt_record, gone, config.version)
     if opts.changes_since is not None:  # a release lists what changed since the previous one
         diff = identity.diff(lock.read_lock_file(opts.changes_since), new_lock, config.version)
-    result = Result(len(entries), len(notes), sum(len(n.ordinals) for n in notes), summary=diff.summary())
+    result = Result(len(entries), len(notes), sum(len(n.ordinals) for n in notes), summary=diff.summary(),
+                    warnings=lint.check(entries, old_lock, renamed, config.lint))
+    if opts.strict and result.warnings:
+        raise BuildError(f"{len(result.warnings)} card-quality warning(s), and --strict makes them errors; "
+                         "nothing was written", result.warnings)
     lock_bytes = new_lock.to_bytes()
     lock_path = root / lock.LOCK_NAME
     if opts.locked and (not lock_path.exists() or lock_path.read_bytes() != lock_bytes):
@@ -166,7 +174,8 @@ def build(opts: Options, say: Callable[[str], None] = print,
     #    start. They include the lock as it was read: a build that rewrote it is followed by one
     #    full build (whose CHANGES.md then lists nothing new, as it always did).
     record.finish(inputs, {"entries": result.entries, "notes": result.notes, "cards": result.cards,
-                           "pages": result.pages, "summary": result.summary},
+                           "pages": result.pages, "summary": result.summary,
+                           "warnings": [dataclasses.asdict(w) for w in result.warnings]},
                   sorted(p.name for p in result.written + result.reused))
     if not record.save():
         say(f"warning: could not record this build in {cache.CACHE_DIR.as_posix()}/ ({record.error}); "
@@ -184,7 +193,7 @@ def _inputs(opts: Options, config) -> str:
              root / "pyproject.toml", root / lock.LOCK_NAME]
     if opts.changes_since is not None:
         files.append(opts.changes_since.resolve())
-    settings = [opts.only, opts.accept_removals, opts.locked, str(opts.changes_since), opts.printing.paper,
+    settings = [opts.only, opts.strict, opts.accept_removals, opts.locked, str(opts.changes_since), opts.printing.paper,
                 opts.printing.columns, opts.printing.groups, opts.printing.tags, config.version,
                 source_date_epoch(), _git_state(root)]
     return cache.inputs_digest(root, files, settings)

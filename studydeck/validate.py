@@ -164,11 +164,21 @@ def _scalar_str(ctx: _Ctx, node: yaml.Node, field: str, run_limit: bool = True) 
                                  "it; use another character or add a font with it to templates/fonts/",
                     missing[0][0], lead)
             return None
-    if run_limit and (run := _RUN.search(value)):
-        ctx.add(node, field, f"{len(run.group(0)):,} characters without a space; at most {MAX_RUN} can be "
-                             "set on a line: add spaces", run.start(), lead)
+    if run_limit and not _short_runs(ctx, node, field, value, value, lead):
         return None
     return value
+
+
+def _short_runs(ctx: _Ctx, node, field: str, shown: str, source: str, lead: int) -> bool:
+    """False (and a problem) if what is shown has a run without a space longer than MAX_RUN;
+    the problem points at the longest run in the source, which holds it (markup only adds)."""
+    run = _RUN.search(shown)
+    if run is None:
+        return True
+    at = max(re.finditer(r"\S+", source), key=lambda m: len(m.group(0))).start()
+    ctx.add(node, field, f"{len(run.group(0)):,} characters without a space; at most {MAX_RUN} can be set on a "
+                         "line: add spaces", at, lead)
+    return False
 
 
 def _bad_character(value: str) -> tuple[int, str] | None:
@@ -262,7 +272,7 @@ def _definition(ctx: _Ctx, node: yaml.Node, prefix: str) -> Definition | None:
     fields = _mapping(ctx, node, prefix + ".", DEFINITION_KEYS, REQUIRED_DEFINITION)
     key = _slug(ctx, fields, "key", prefix + ".")
     term = _string(ctx, fields, "term", prefix + ".")
-    text = _string(ctx, fields, "text", prefix + ".")
+    text = _scalar_str(ctx, fields["text"], prefix + ".text", run_limit=False) if "text" in fields else None
     renamed = _slug(ctx, fields, "renamed_from", prefix + ".")
     ignore = _lint_ignore(ctx, fields, prefix + ".")
     if None in (key, term, text, ignore):
@@ -273,6 +283,8 @@ def _definition(ctx: _Ctx, node: yaml.Node, prefix: str) -> Definition | None:
         tree = markup.parse(text)
     except markup.MarkupError as exc:
         ctx.add(tnode, where, str(exc), exc.pos, lead)
+        return None
+    if not _short_runs(ctx, tnode, where, markup.plain(tree), text, lead):
         return None
     if not markup.ordinals(tree):
         clozed = markup.auto_cloze(tree, term)
@@ -297,7 +309,7 @@ def _lint_ignore(ctx: _Ctx, fields, prefix) -> tuple[str, ...] | None:
 
 
 def _points(ctx: _Ctx, fields) -> tuple[tuple, ...] | None:
-    texts = _list(ctx, fields, "points", "", _scalar_str)
+    texts = _list(ctx, fields, "points", "", lambda c, n, f: _scalar_str(c, n, f, run_limit=False))
     if texts is None:
         return None
     node = fields["points"]
@@ -308,10 +320,14 @@ def _points(ctx: _Ctx, fields) -> tuple[tuple, ...] | None:
         return None
     trees = []
     for i, (text, pnode) in enumerate(zip(texts, node.value)):
+        lead = len(pnode.value) - len(pnode.value.lstrip())
         try:
-            trees.append(markup.parse(text, allow_cloze=False))
+            tree = markup.parse(text, allow_cloze=False)
         except markup.MarkupError as exc:
-            ctx.add(pnode, f"points[{i}]", str(exc), exc.pos, len(pnode.value) - len(pnode.value.lstrip()))
+            ctx.add(pnode, f"points[{i}]", str(exc), exc.pos, lead)
+            continue
+        if _short_runs(ctx, pnode, f"points[{i}]", markup.plain(tree), text, lead):
+            trees.append(tree)
     return tuple(trees) if len(trees) == len(node.value) else None
 
 

@@ -1,0 +1,52 @@
+"""The largest entries the rules allow still build, and Anki imports every card of them."""
+from __future__ import annotations
+
+from conftest import copy_project, import_apkg, outputs, run_build
+from studydeck.load import MAX_FILE_BYTES
+from test_deck import visible
+
+
+def _edges() -> str:
+    many = " ".join(f"{{{{c{i}::답{i}}}}}는 값" for i in range(1, 501))  # 500 cards, the most Anki makes
+    head = f"""id: edges
+title: 한계
+group: 개념
+tags: [a::b::c, "x-&<>[]"]
+definitions:
+  - key: far
+    term: 끝
+    text: "{{{{c1::처음}}}}과 {{{{c500::끝}}}}"
+  - key: deep
+    term: 깊이
+    text: "{{{{c1::하나 {{{{c2::둘 {{{{c3::셋::힌트}}}}}}}}}}}} 끝"
+  - key: many
+    term: 많음
+    text: >-
+      {many}
+  - key: long-word
+    term: 긴 낱말
+    text: "{{{{c1::{'가' * 100}}}}} 끝"
+"""
+    points = "points:\n" + "".join(f"  - 요점 {i} {'나' * 40}\n" for i in range(6))
+    sources = "source:\n" + "".join(f"  - https://example.org/{i}\n" for i in range(4))
+    text = head + points + sources
+    pad = MAX_FILE_BYTES - len(text.encode()) - 1
+    return text + "#" + " " * (pad - 1) + "\n"
+
+
+def test_an_entry_at_every_limit_builds_and_every_card_imports(tmp_path, collection):
+    project = copy_project(tmp_path / "p")
+    path = project / "entries" / "edges.yaml"
+    path.write_text(_edges(), "utf-8")
+    assert path.stat().st_size == MAX_FILE_BYTES
+    done = run_build(project)
+    assert done.returncode == 0, done.stderr
+    import_apkg(collection, outputs(project)["apkg"])
+    notes = {collection.get_note(n)["Term"]: collection.get_note(n) for n in collection.find_notes('"Id:edges"')}
+    assert sorted(c.ord + 1 for c in notes["끝"].cards()) == [1, 500]
+    assert len(notes["많음"].cards()) == 500
+    assert sorted(c.ord + 1 for c in notes["깊이"].cards()) == [1, 2, 3]
+    last = next(c for c in notes["끝"].cards() if c.ord == 499)
+    assert visible(last.question()).strip() == "처음과 [...]"
+    third = next(c for c in notes["깊이"].cards() if c.ord == 2)
+    assert visible(third.question()).strip() == "하나 둘 [힌트] 끝"
