@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import sqlite3
 import tempfile
 import zipfile
@@ -49,8 +50,9 @@ def _model(nt: Notetype) -> genanki.Model:
 
 
 def pack(notes: list[Note], nt: Notetype, decks: list[str], description: str,
-         note_mods: dict[str, int], notetype_mod: int) -> bytes:
-    """The .apkg file's bytes; the same inputs always give the same bytes."""
+         note_mods: dict[str, int], notetype_mod: int, media: dict[str, bytes] | None = None) -> bytes:
+    """The .apkg file's bytes; the same inputs always give the same bytes. media: file name ->
+    bytes (Anki's media folder; names starting with '_' are kept even if no note refers to them)."""
     model = _model(nt)
     by_name = {name: genanki.Deck(deck_id(name), name, description) for name in decks}
     for note in notes:
@@ -65,7 +67,10 @@ def pack(notes: list[Note], nt: Notetype, decks: list[str], description: str,
         genanki.Package(list(by_name.values())).write_to_db(conn.cursor(), notetype_mod, iter(()))
         conn.commit()
         conn.close()
-        return _zip({"collection.anki2": db.read_bytes(), "media": b"{}"})
+        names = sorted(media or {})
+        index = json.dumps({str(i): name for i, name in enumerate(names)}, ensure_ascii=False).encode()
+        return _zip({"collection.anki2": db.read_bytes(), "media": index,
+                     **{str(i): media[name] for i, name in enumerate(names)}})
 
 
 def _zip(members: dict[str, bytes]) -> bytes:

@@ -59,12 +59,38 @@ def subdeck(config: Config, group: str) -> str:
     return f"{config.deck}::{group}"
 
 
-def notetype(templates: Path) -> Notetype:
-    """Our cloze notetype; its text lives in templates/card/."""
+def notetype(templates: Path, font_css: str = "") -> Notetype:
+    """Our cloze notetype; its text lives in templates/card/, and font_css (the @font-face rules
+    of the fonts the deck carries) goes before its CSS."""
     card = templates / "card"
     return Notetype(NOTETYPE_ID, NOTETYPE_NAME, FIELDS, TEMPLATE_NAME,
                     (card / "front.html").read_text("utf-8"), (card / "back.html").read_text("utf-8"),
-                    (card / "card.css").read_text("utf-8"))
+                    font_css + (card / "card.css").read_text("utf-8"))
+
+
+def characters(entries: list[Entry], templates: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """Every character the cards and the preview may show, and those set as code."""
+    text, code = set(), set()
+    for entry in entries:
+        text.update(entry.id, entry.title, *entry.tags, *entry.sources)
+        trees = [d.tree for d in entry.definitions] + list(entry.points)
+        for d in entry.definitions:
+            text.update(d.term)
+        for tree in trees:
+            text.update(markup.plain(tree))
+            code.update(*(n.text for n in _code_nodes(tree)))
+    for path in sorted(templates.rglob("*")):
+        if path.suffix in (".html", ".j2", ".css", ".toml") and path.is_file():
+            text.update(path.read_text("utf-8"))
+    return frozenset(c for c in text if not c.isspace()), frozenset(c for c in code if not c.isspace())
+
+
+def _code_nodes(tree: tuple):
+    for node in tree:
+        if isinstance(node, markup.Code):
+            yield node
+        elif isinstance(node, (markup.Bold, markup.Cloze)):
+            yield from _code_nodes(node.children)
 
 
 def notes(entries: list[Entry], config: Config, guids: dict[str, str]) -> list[Note]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 
-from . import cache, changes, deck, glyphs, history, identity, lint, lock, pdf, releases, sheet
+from . import cache, changes, deck, fonts, history, identity, lint, lock, pdf, releases, sheet
 from .config import load_config, source_date_epoch
 from .errors import BuildError, Problem, UsageError
 from .load import entry_files, load, outside, rel_path, unreadable_name
@@ -93,13 +93,15 @@ def build(opts: Options, say: Callable[[str], None] = print,
     # 1. Gather: every entry, identity and time is settled before anything is written. Every
     #    check runs whatever is built (--only, --check): an entry is valid or not, for all outputs.
     sde = source_date_epoch()
-    entries = read_entries(root, glyphs.charset(templates))
+    entries = read_entries(root, fonts.charset(templates))
     if opts.makes_sheets:
         _check_selection(entries, opts.printing)
     old_lock = lock.read_lock(root)
     guids, renamed = identity.assign_guids(entries, old_lock, config)
     gone = identity.check_missing(entries, old_lock, renamed, opts.accept_removals)
-    nt = deck.notetype(templates)
+    text_chars, code_chars = deck.characters(entries, templates)
+    web_fonts = fonts.web_fonts(templates, text_chars, code_chars, root / cache.CACHE_DIR / "fonts")
+    nt = deck.notetype(templates, fonts.css(web_fonts))
     notes = deck.notes(entries, config, guids)
     paths = sorted({e.path for e in entries})
     clock = identity.Clock(tuple(releases.read(root, lock.LOCK_NAME)),
@@ -132,10 +134,10 @@ def build(opts: Options, say: Callable[[str], None] = print,
         built, printing = sde if sde is not None else max([nt_mod, *mods.values()]), opts.printing
         stem_p = stem + printing.suffix()
         names = {"sheet": f"{stem_p}.pdf", "worksheet": f"{stem_p}-worksheet.pdf"}
-        fonts = cache.files_digest(templates / glyphs.FONT_DIR)
+        font_digest = cache.files_digest(templates / fonts.FONT_DIR)
         for kind in kinds:
             make = _FirstLayout(partial(sheet.render, kind, entries, config, templates, built, printing))
-            keys[kind] = cache.key(kind, make.first.html, fonts, printing.columns, pdf.BALANCE_MAX_PAGES)
+            keys[kind] = cache.key(kind, make.first.html, font_digest, printing.columns, pdf.BALANCE_MAX_PAGES)
             seen = record.fresh(names[kind], keys[kind])
             if seen:
                 result.pages[kind] = seen.get("pages", 0)
@@ -150,7 +152,8 @@ def build(opts: Options, say: Callable[[str], None] = print,
             files[f"{stem_p}.html"] = sheet.render("sheet", entries, config, templates, built, printing,
                                                    preview=to_templates).html.encode()
     try:
-        _make_deck(opts, config, notes, nt, nt_mod, mods, stem, record, files, result, say)
+        media = {**{f.name: f.data for f in web_fonts}, **fonts.licences(templates)}
+        _make_deck(opts, config, notes, nt, nt_mod, mods, media, stem, record, files, result, say)
     except BaseException:
         if todo:
             pending.cancel()
@@ -207,21 +210,21 @@ def _git_state(root: Path) -> list:
                                   + list(CARD_FILES))]
 
 
-def _make_deck(opts, config, notes, nt, nt_mod, mods, stem, record, files, result, say) -> None:
+def _make_deck(opts, config, notes, nt, nt_mod, mods, media, stem, record, files, result, say) -> None:
     """The .apkg into files, unless the one in the output folder is up to date."""
     if not opts.makes("deck"):
         return
     name, description = f"{stem}.apkg", _description(config)
     deck_key = cache.key("deck", [(n.guid, identity.note_hash(n), mods[n.guid]) for n in notes], nt_mod,
                          [nt.id, nt.name, nt.fields, nt.template, nt.front, nt.back, nt.css],
-                         deck.deck_names(config), description)
+                         deck.deck_names(config), description, sorted(media))
     if record.fresh(name, deck_key):
         result.reused.append(opts.out / name)
         return
     from . import apkg  # genanki: imported only when the deck is packed
 
     say(f"packing {len(notes)} notes ...")
-    files[name] = apkg.pack(notes, nt, deck.deck_names(config), description, mods, nt_mod)
+    files[name] = apkg.pack(notes, nt, deck.deck_names(config), description, mods, nt_mod, media)
     record.update(name, deck_key, files[name])
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from . import glyphs, markup
+from . import fonts, markup
 from .errors import Problem
 from .load import Source
 from .model import GROUPS, Definition, Entry
@@ -156,7 +156,7 @@ def _scalar_str(ctx: _Ctx, node: yaml.Node, field: str, run_limit: bool = True) 
         return None
     value = unicodedata.normalize("NFC", value)  # as Anki stores it (and composed Hangul for the font)
     if ctx.charset is not None:
-        missing = glyphs.missing(value, ctx.charset)
+        missing = fonts.missing(value, ctx.charset)
         if missing:
             shown = ", ".join(f"'{c}' (U+{ord(c):04X}, character {i + 1})" for i, c in missing[:3])
             more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""

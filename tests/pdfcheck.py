@@ -39,15 +39,20 @@ def embedded_fonts(path) -> dict[str, bool]:
     return fonts
 
 
+def _baseline(c) -> float:
+    return -c["matrix"][5]  # the text matrix's y: the baseline, in PDF units (upwards)
+
+
 def segments(page) -> list[dict]:
     """Runs of characters on one baseline with no gap wider than 2 mm: a line of one column.
 
     Each: {"top", "x0", "x1", "text", "size"}; text keeps the spaces the reader infers.
     """
-    chars = sorted((c for c in page.chars if c["text"].strip()), key=lambda c: (round(c["top"]), c["x0"]))
+    # By baseline, not top: code (a smaller monospace font) sits on the line of the text around it.
+    chars = sorted((c for c in page.chars if c["text"].strip()), key=lambda c: (round(_baseline(c)), c["x0"]))
     rows: list[list[dict]] = []
     for c in chars:
-        if rows and abs(rows[-1][-1]["top"] - c["top"]) < 2.5 and -1 < c["x0"] - rows[-1][-1]["x1"] < 2 * MM:
+        if rows and abs(_baseline(rows[-1][-1]) - _baseline(c)) < 2.5 and -1 < c["x0"] - rows[-1][-1]["x1"] < 2 * MM:
             rows[-1].append(c)
         else:
             rows.append([c])

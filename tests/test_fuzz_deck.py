@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, import_apkg, new_collection
-from studydeck import apkg, deck, glyphs, identity, markup
+from studydeck import apkg, deck, fonts, identity, markup
 from studydeck.config import load_config
 from studydeck.errors import BuildError
 from studydeck.lock import Lock
@@ -85,7 +85,7 @@ def test_random_valid_entries_import_and_every_card_shows_its_answer(tmp_path_fa
            "points": ["하나", "둘", "셋"]}
     (root / "entries" / "fuzz.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
     try:
-        entries = read_entries(root, glyphs.charset(root / "templates"))
+        entries = read_entries(root, fonts.charset(root / "templates"))
     except BuildError as exc:  # generated text the rules refuse (a hint equal to nothing, ...): not this test's case
         event(f"refused: {exc.problems[0].message[:40] if exc.problems else exc}")
         assume(False)

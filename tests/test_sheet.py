@@ -35,10 +35,22 @@ def test_every_title_definition_and_point_is_in_the_sheet(built):
 
 
 @pytest.mark.parametrize("kind", ["pdf", "worksheet"])
-def test_fonts_are_only_the_bundled_pretendard_and_embedded(built, kind):
+def test_fonts_are_only_the_bundled_ones_and_embedded(built, kind):
     fonts = embedded_fonts(built[kind])
     assert fonts and all(fonts.values()), fonts
-    assert set(fonts) == {"/Pretendard", "/Pretendard-Bold"}
+    assert {"/Pretendard", "/Pretendard-Bold"} <= set(fonts) <= {"/Pretendard", "/Pretendard-Bold",
+                                                                 "/NanumGothicCoding", "/NanumGothicCoding-Bold"}
+
+
+def test_code_is_set_in_the_bundled_monospace_font(built):
+    import pdfplumber
+
+    with pdfplumber.open(built["pdf"]) as pdf:
+        chars = [c for page in pdf.pages for c in page.chars]
+    text = "".join(c["text"] for c in chars)
+    at = text.index("kubectlrolloutundo") if "kubectlrolloutundo" in text else text.index("kubectl")
+    assert all(c["fontname"].endswith("NanumGothicCoding") for c in chars[at:at + 7]), chars[at]["fontname"]
+    assert not any(c["fontname"].endswith("NanumGothicCoding") for c in chars if c["text"] == "쿠")
 
 
 def test_outlines_list_sections_entries_and_the_key(built):
@@ -82,7 +94,8 @@ def test_html_preview_escapes_and_marks_clozes(built):
     assert "{{c1::" not in html
     assert "\u2060" not in html and "word-break: keep-all" in html  # browsers keep Korean words whole
     fonts = re.findall(r"url\(([^)]+)\)", html)
-    assert fonts == ["../templates/fonts/Pretendard-Regular.ttf", "../templates/fonts/Pretendard-Bold.ttf"]
+    assert fonts == ["../templates/fonts/Pretendard-Regular.ttf", "../templates/fonts/Pretendard-Bold.ttf",
+                     "../templates/fonts/NanumGothicCoding-Regular.ttf", "../templates/fonts/NanumGothicCoding-Bold.ttf"]
     assert all((built["html"].parent / f).is_file() for f in fonts)  # a browser finds the bundled font
 
 

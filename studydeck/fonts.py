@@ -1,0 +1,163 @@
+"""The bundled fonts: what they can draw, and compact web fonts for the cards and the preview.
+
+The printed sheets use the bundled TrueType files as they are (WeasyPrint embeds what it uses).
+Anki and browsers get WOFF2 subsets holding only the characters the deck uses. A subset is a
+modified version of the font, and both fonts reserve their names under the SIL OFL, so each
+subset is renamed (StudyDeck Sans, StudyDeck Mono) and carries its copyright, the licence and
+where it comes from in its name table; the licence files travel with the deck too.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+FONT_DIR = "fonts"
+
+
+@dataclass(frozen=True)
+class Face:
+    family: str  # the CSS family of the web subset
+    weight: int
+    file: str  # in templates/fonts/
+    upstream: str  # the font it is made from, for its name table
+    licence: str  # the licence file beside it
+
+
+SANS, MONO = "StudyDeck Sans", "StudyDeck Mono"
+FACES = (
+    Face(SANS, 400, "Pretendard-Regular.ttf", "Pretendard 1.3.9 (c) 2021 Kil Hyung-jin", "OFL-Pretendard.txt"),
+    Face(SANS, 700, "Pretendard-Bold.ttf", "Pretendard 1.3.9 (c) 2021 Kil Hyung-jin", "OFL-Pretendard.txt"),
+    Face(MONO, 400, "NanumGothicCoding-Regular.ttf", "NanumGothicCoding 2.0 (c) 2010 NAVER Corporation",
+         "OFL-NanumGothicCoding.txt"),
+    Face(MONO, 700, "NanumGothicCoding-Bold.ttf", "NanumGothicCoding 2.0 (c) 2010 NAVER Corporation",
+         "OFL-NanumGothicCoding.txt"),
+)
+ASCII = frozenset(chr(c) for c in range(32, 127))
+
+
+def font_files(templates: Path) -> list[Path]:
+    """The bundled font files; a missing one stops the build by name."""
+    from .errors import BuildError
+
+    paths = [templates / FONT_DIR / f.file for f in FACES]
+    for path in paths:
+        if not path.is_file():
+            raise BuildError(f"templates/{FONT_DIR}/{path.name} does not exist: the cards and the sheets need every "
+                             "bundled font (fonts.FACES)")
+    return paths
+
+
+@lru_cache(maxsize=8)
+def _cmap(path: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # comes with WeasyPrint
+
+    return frozenset(TTFont(path, lazy=True).getBestCmap())
+
+
+def charset(templates: Path) -> frozenset[int]:
+    """Code points every text face (regular and bold) has a glyph for: all entry text must be
+    drawable by them (code falls back to them where the monospace font lacks a character)."""
+    files = dict(zip(FACES, font_files(templates)))
+    sets = [_cmap(path) for face, path in files.items() if face.family == SANS]
+    return frozenset.intersection(*sets)
+
+
+def missing(text: str, chars: frozenset[int]) -> list[tuple[int, str]]:
+    """(index, character) for each character of text the fonts cannot draw; whitespace is fine."""
+    return [(i, c) for i, c in enumerate(text) if ord(c) not in chars and not c.isspace()]
+
+
+@dataclass(frozen=True)
+class WebFont:
+    face: Face
+    name: str  # file name: changes whenever the bytes do (Anki keeps the first file of a name)
+    data: bytes
+
+
+def web_fonts(templates: Path, text: frozenset[str], code: frozenset[str], cache: Path | None = None) -> list[WebFont]:
+    """WOFF2 subsets of every face: the text faces with `text`, the monospace ones with `code`."""
+    out = []
+    for face in FACES:
+        chars = (code if face.family == MONO else text) | ASCII
+        source = templates / FONT_DIR / face.file
+        data = _subset(source.read_bytes(), face, frozenset(chars), cache)
+        slug = face.family.lower().replace(" ", "-")
+        out.append(WebFont(face, f"_{slug}-{face.weight}-{hashlib.sha256(data).hexdigest()[:12]}.woff2", data))
+    return out
+
+
+def licences(templates: Path) -> dict[str, bytes]:
+    """The licence files, under names that change with their text, as Anki media."""
+    out = {}
+    for name in sorted({f.licence for f in FACES}):
+        data = (templates / FONT_DIR / name).read_bytes()
+        out[f"_studydeck-{Path(name).stem}-{hashlib.sha256(data).hexdigest()[:8]}.txt"] = data
+    return out
+
+
+def css(fonts: list[WebFont], url=lambda font: font.name) -> str:
+    """@font-face rules for the subsets; url(font) says where each file is found."""
+    return "".join(f'@font-face {{ font-family: "{f.face.family}"; font-weight: {f.face.weight}; font-style: normal; '
+                   f'src: url("{url(f)}") format("woff2"); }}\n' for f in fonts)
+
+
+_SUBSET_VERSION = "1"  # part of the cache key: change it when _make_subset changes
+
+
+def _subset(source: bytes, face: Face, chars: frozenset[str], cache: Path | None) -> bytes:
+    key = hashlib.sha256(b"\0".join([_SUBSET_VERSION.encode(), source, face.family.encode(), str(face.weight).encode(),
+                                     "".join(sorted(chars)).encode("utf-8", "surrogatepass")])).hexdigest()
+    path = cache / f"{key}.woff2" if cache is not None else None
+    if path is not None and path.is_file():
+        return path.read_bytes()
+    data = _make_subset(source, face, chars)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        except OSError:
+            pass  # the cache only saves time
+    return data
+
+
+def _make_subset(source: bytes, face: Face, chars: frozenset[str]) -> bytes:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.hinting = False  # screens scale outlines well; hints doubled the size
+    options.drop_tables += ["GSUB", "GPOS"]  # Hangul needs neither; decompiling them took 0.5 s a face
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 10, 13, 14]
+    options.notdef_outline = True
+    font = TTFont(io.BytesIO(source), recalcTimestamp=False)  # the font's own time: same bytes every build
+    for table in ("GSUB", "GPOS"):
+        if table in font:
+            del font[table]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(ord(c) for c in chars))
+    subsetter.subset(font)
+    _rename(font, face)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _rename(font, face: Face) -> None:
+    """The subset's names: never the upstream family's (OFL: Reserved Font Names)."""
+    style = "Bold" if face.weight >= 700 else "Regular"
+    names = {1: face.family, 2: style, 3: f"{face.family} {style}; subset made by k8s-study-deck",
+             4: f"{face.family} {style}", 6: f"{face.family.replace(' ', '')}-{style}",
+             10: f"A subset of {face.upstream}, licensed under the SIL Open Font License 1.1, renamed as the "
+                 "licence requires of modified versions."}
+    table = font["name"]
+    table.names = [n for n in table.names if n.nameID not in names and n.nameID not in (16, 17, 21, 22)]
+    for name_id, value in names.items():
+        table.setName(value, name_id, 3, 1, 0x409)
+    if "CFF " in font:
+        font["CFF "].cff.fontNames = [names[6]]
