@@ -24,7 +24,8 @@ class _Note(genanki.Note):
     """
 
     def __init__(self, note: Note, model: genanki.Model, mod: int):
-        super().__init__(model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid)
+        super().__init__(model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid,
+                         due=note.position)  # a new card's position: new cards come in reading order
         self._ordinals = note.ordinals
         self._mod = mod
 

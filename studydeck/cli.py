@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 from .errors import BuildError, UsageError
-from .model import GROUPS, MAX_COLUMNS, PAPERS, PrintOptions
+from .model import MAX_COLUMNS, PAPERS, PrintOptions
 
 EXIT_OK, EXIT_BAD_ENTRIES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -26,8 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     sheets.add_argument("--paper", choices=tuple(PAPERS), default="a4", help="paper size (default: a4)")
     sheets.add_argument("--columns", metavar="N", type=_columns, default=2,
                         help=f"columns per page, 1 to {MAX_COLUMNS} (default: 2)")
-    sheets.add_argument("--group", action="append", choices=GROUPS, default=[],
-                        help="print only this group's entries (repeatable)")
+    sheets.add_argument("--group", metavar="G", action="append", default=[],
+                        help="print only this group's entries (repeatable; the groups of [tool.studydeck])")
     sheets.add_argument("--tag", metavar="T", action="append", default=[],
                         help="print only entries tagged T (repeatable: any of them)")
     p.add_argument("--changes-since", metavar="LOCKFILE", type=Path,

@@ -1,17 +1,25 @@
-"""pyproject.toml -> Config: the deck name, GUID prefix and version, set in one place."""
+"""pyproject.toml [tool.studydeck] -> Config: everything a deck is made of besides its entries.
+
+Every setting is checked here, with its name in the message: a typo in the configuration is
+an error, never a setting silently ignored.
+"""
 from __future__ import annotations
 
 import os
 import re
 import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import UsageError
-from .model import Config, LintConfig
+from .model import Config, Group, LintConfig
 
 VERSION_ENV = "STUDYDECK_VERSION"  # CI sets it from the release tag
 SDE = "SOURCE_DATE_EPOCH"  # reproducible-builds.org: the release's time, set by CI from the tagged commit
 MAX_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z: later dates have no 4-digit year in the PDF
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_KEYS = ("deck", "guid-prefix", "description", "source-url", "groups", "lint")
+_GROUP_KEYS = ("name", "label", "subdeck", "order")
 
 
 def source_date_epoch() -> int | None:
@@ -27,24 +35,81 @@ def source_date_epoch() -> int | None:
     return int(value)
 
 
+def _fail(message: str):
+    raise UsageError(f"pyproject.toml: {message}")
+
+
 def load_config(root: Path) -> Config:
     """Read [project].version and [tool.studydeck] from the project's pyproject.toml."""
     path = root / "pyproject.toml"
     try:
         data = tomllib.loads(path.read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{path.name}: cannot read the configuration: {exc}") from None
-    tool = data.get("tool", {}).get("studydeck", {})
-    deck, prefix = tool.get("deck"), tool.get("guid-prefix")
-    for key, value in (("deck", deck), ("guid-prefix", prefix)):
-        if not isinstance(value, str) or not value.strip():
-            raise UsageError(f"pyproject.toml: [tool.studydeck] {key} must be a non-empty string")
+    tool = data.get("tool", {}).get("studydeck")
+    if not isinstance(tool, dict):
+        _fail("[tool.studydeck] is missing: it names the deck and its groups (see the README, Configuration)")
+    for key in tool:
+        if key not in _KEYS:
+            _fail(f"[tool.studydeck] has no setting '{key}'; settings: {', '.join(_KEYS)}")
+    deck = _text(tool, "deck", "[tool.studydeck] deck")
     if "::" in deck or deck != deck.strip():
-        raise UsageError("pyproject.toml: [tool.studydeck] deck must not contain '::' or surrounding spaces")
+        _fail("[tool.studydeck] deck must not contain '::' or surrounding spaces")
+    prefix = _text(tool, "guid-prefix", "[tool.studydeck] guid-prefix")
     version = os.environ.get(VERSION_ENV, "").strip().removeprefix("v") or data.get("project", {}).get("version", "")
-    if not re.fullmatch(r"[0-9A-Za-z.+-]+", version or ""):
+    if not isinstance(version, str) or not re.fullmatch(r"[0-9A-Za-z.+-]+", version or ""):
         raise UsageError(f"version '{version}' is not a version number")
-    return Config(deck=deck, guid_prefix=prefix, version=version, lint=_lint(tool.get("lint", {})))
+    description = _text(tool, "description", "[tool.studydeck] description", default="")
+    source_url = _source_url(tool.get("source-url"))
+    return Config(deck=deck, guid_prefix=prefix, version=version, lint=_lint(tool.get("lint", {})),
+                  groups=_groups(tool.get("groups")), description=description, source_url=source_url)
+
+
+def _text(table: dict, key: str, where: str, default: str | None = None) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str) or (default is None and not value.strip()):
+        _fail(f"{where} must be a non-empty string")
+    return value
+
+
+def _source_url(value) -> str | None:
+    """Where the entry files can be read online: the card's back links an entry's file there."""
+    if value is None:
+        return None
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme != "https" or not parts.netloc or not value.endswith("/") or \
+            any(c in value for c in " \"'<>`"):
+        _fail("[tool.studydeck] source-url must be an https:// URL ending in '/', to which an entry's path is "
+              "added (e.g. https://github.com/OWNER/REPO/blob/main/)")
+    return value
+
+
+def _groups(value) -> tuple[Group, ...]:
+    """[[tool.studydeck.groups]]: the sections of the sheets and the subdecks, in their order."""
+    if not isinstance(value, list) or not value or not all(isinstance(g, dict) for g in value):
+        _fail("[[tool.studydeck.groups]] must list one or more groups, each with a name and a label")
+    groups, seen = [], set()
+    for i, table in enumerate(value):
+        where = f"[[tool.studydeck.groups]] #{i + 1}"
+        for key in table:
+            if key not in _GROUP_KEYS:
+                _fail(f"{where} has no setting '{key}'; settings: {', '.join(_GROUP_KEYS)}")
+        name = _text(table, "name", f"{where} name")
+        if name != name.strip() or "::" in name or not re.fullmatch(r"[^\s\"]+", name):
+            _fail(f"{where} name '{name}' must be one word (it is the `group:` of entries and an Anki tag)")
+        if name in seen:
+            _fail(f"{where} name '{name}' is used twice")
+        seen.add(name)
+        label = _text(table, "label", f"{where} label", default=name) or name
+        subdeck = _text(table, "subdeck", f"{where} subdeck", default=name) or name
+        if "::" in subdeck or subdeck != subdeck.strip():
+            _fail(f"{where} subdeck must not contain '::' or surrounding spaces")
+        order = table.get("order", [])
+        if not isinstance(order, list) or not all(isinstance(o, str) and _SLUG.match(o) for o in order) or \
+                len(set(order)) != len(order):
+            _fail(f"{where} order must be a list of distinct entry ids")
+        groups.append(Group(name, label, subdeck, tuple(order)))
+    return tuple(groups)
 
 
 _LINT_KEYS = {"max-answer-chars": ("max_answer_chars", int, 1, 1000),
@@ -55,16 +120,15 @@ _LINT_KEYS = {"max-answer-chars": ("max_answer_chars", int, 1, 1000),
 def _lint(table) -> LintConfig:
     """Thresholds only: a rule is silenced per definition (lint_ignore), never here by accident."""
     if not isinstance(table, dict):
-        raise UsageError("pyproject.toml: [tool.studydeck.lint] must be a table")
+        _fail("[tool.studydeck.lint] must be a table")
     values = {}
     for key, value in table.items():
         if key not in _LINT_KEYS:
-            raise UsageError(f"pyproject.toml: [tool.studydeck.lint] has no setting '{key}'; settings: "
-                             f"{', '.join(_LINT_KEYS)}")
+            _fail(f"[tool.studydeck.lint] has no setting '{key}'; settings: {', '.join(_LINT_KEYS)}")
         name, kind, low, high = _LINT_KEYS[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)) \
                 or not low <= value <= high:
-            raise UsageError(f"pyproject.toml: [tool.studydeck.lint] {key} must be a "
-                             f"{'whole number' if kind is int else 'number'} from {low} to {high}, not {value!r}")
+            _fail(f"[tool.studydeck.lint] {key} must be a {'whole number' if kind is int else 'number'} from "
+                  f"{low} to {high}, not {value!r}")
         values[name] = kind(value)
     return LintConfig(**values)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import markup
-from .model import GROUPS, Config, Entry
+from .model import Config, Entry
 
 # The notetype. Anki refuses to update notes whose notetype's fields or templates changed
 # (it imports a copy instead), so these names are frozen and pinned by a test. See README,
@@ -29,6 +29,7 @@ class Note:
     fields: tuple[str, ...]
     tags: tuple[str, ...]
     ordinals: tuple[int, ...]  # 1-based cloze numbers, nested ones included
+    position: int = 0  # 1-based, in reading order: the order Anki shows its new cards in
     term: str = ""  # as written, for CHANGES.md and entries.lock
     answers: tuple[tuple[int, str], ...] = ()  # (cloze number, what its card asks for)
 
@@ -56,7 +57,7 @@ def deck_id(name: str) -> int:
 
 
 def subdeck(config: Config, group: str) -> str:
-    return f"{config.deck}::{group}"
+    return f"{config.deck}::{config.group(group).subdeck}"
 
 
 def notetype(templates: Path, font_css: str = "") -> Notetype:
@@ -94,7 +95,7 @@ def _code_nodes(tree: tuple):
 
 
 def notes(entries: list[Entry], config: Config, guids: dict[str, str]) -> list[Note]:
-    """One note per definition, in entry file order then definition order."""
+    """One note per definition, in the entries' (reading) order, then definition order."""
     titles = {e.id: e.title for e in entries}
     out = []
     for entry in entries:
@@ -106,7 +107,8 @@ def notes(entries: list[Entry], config: Config, guids: dict[str, str]) -> list[N
             fields = (to_anki(d.tree), anki_text(d.term), anki_text(entry.title),
                       points, related, source, anki_text(entry.id))
             out.append(Note(entry.id, d.key, guids[f"{entry.id}/{d.key}"], subdeck(config, entry.group),
-                            fields, tags, tuple(sorted(markup.ordinals(d.tree))), d.term, _answers(d.tree)))
+                            fields, tags, tuple(sorted(markup.ordinals(d.tree))), len(out) + 1, d.term,
+                            _answers(d.tree)))
     return out
 
 
@@ -118,7 +120,7 @@ def _answers(tree: tuple) -> tuple[tuple[int, str], ...]:
 
 
 def deck_names(config: Config) -> list[str]:
-    return [subdeck(config, g) for g in GROUPS]
+    return [subdeck(config, g.name) for g in config.groups]
 
 
 # --- entry text as Anki field HTML ------------------------------------------------------

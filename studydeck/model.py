@@ -5,8 +5,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-GROUPS = ("object", "개념")  # the sheet's sections and the deck's subdecks, in this order
-
 
 Pos = tuple[int, int]  # (line, column), 1-based; (0, 0) when unknown
 
@@ -51,11 +49,31 @@ class LintConfig:
 
 
 @dataclass(frozen=True)
+class Group:
+    """[[tool.studydeck.groups]]: a section of the sheets and a subdeck."""
+
+    name: str  # what entries write as `group:`; also an Anki tag
+    label: str  # the section heading on the sheets and in the preview
+    subdeck: str  # the subdeck: "<deck>::<subdeck>"
+    order: tuple[str, ...] = ()  # entry ids first, in this order; the rest after them by title
+
+
+@dataclass(frozen=True)
 class Config:
     deck: str
     guid_prefix: str
     version: str
     lint: LintConfig = LintConfig()
+    groups: tuple[Group, ...] = ()
+    description: str = ""  # shown on Anki's deck overview, with the version and the links below
+    source_url: str | None = None  # entry files online (ends in "/"): cards link their entry's file
+
+    @property
+    def group_names(self) -> tuple[str, ...]:
+        return tuple(g.name for g in self.groups)
+
+    def group(self, name: str) -> Group:
+        return next(g for g in self.groups if g.name == name)
 
 
 PAPERS = {"a4": "A4", "letter": "letter"}  # --paper value -> CSS page size

@@ -13,7 +13,8 @@ from . import cache, changes, deck, fonts, history, identity, lint, lock, pdf, r
 from .config import load_config, source_date_epoch
 from .errors import BuildError, Problem, UsageError
 from .load import entry_files, load, outside, rel_path, unreadable_name
-from .model import Entry, PrintOptions
+from .model import Config, Entry, PrintOptions
+from .order import in_reading_order
 from .validate import validate
 from .write import recover, safe_stem, write_all
 
@@ -52,7 +53,7 @@ class Result:
     warnings: list[Problem] = field(default_factory=list)  # card quality (studydeck/lint.py)
 
 
-def read_entries(root: Path, charset: frozenset[int] | None = None) -> list[Entry]:
+def read_entries(root: Path, config: Config, charset: frozenset[int] | None = None) -> list[Entry]:
     """Every entry file, loaded and validated; all problems of all files raised at once.
 
     With a charset (the sheet font's), text the printed sheet could not show is a problem too.
@@ -69,13 +70,13 @@ def read_entries(root: Path, charset: frozenset[int] | None = None) -> list[Entr
         problems += found
         if source is not None:
             sources.append(source)
-    entries, found = validate(sources, charset, frozenset(lint.RULES))
+    entries, found = validate(sources, config.group_names, charset, frozenset(lint.RULES))
     problems += found
     if problems:
         raise BuildError(f"{len(problems)} problem(s) in entries/; nothing was written", problems)
     if not entries:
         raise BuildError("entries/ holds no entry files (*.yaml)")
-    return entries
+    return in_reading_order(entries, config)
 
 
 def build(opts: Options, say: Callable[[str], None] = print,
@@ -93,9 +94,9 @@ def build(opts: Options, say: Callable[[str], None] = print,
     # 1. Gather: every entry, identity and time is settled before anything is written. Every
     #    check runs whatever is built (--only, --check): an entry is valid or not, for all outputs.
     sde = source_date_epoch()
-    entries = read_entries(root, fonts.charset(templates))
+    entries = read_entries(root, config, fonts.charset(templates))
     if opts.makes_sheets:
-        _check_selection(entries, opts.printing)
+        _check_selection(entries, opts.printing, config)
     old_lock = lock.read_lock(root)
     guids, renamed = identity.assign_guids(entries, old_lock, config)
     gone = identity.check_missing(entries, old_lock, renamed, opts.accept_removals)
@@ -215,7 +216,7 @@ def _make_deck(opts, config, notes, nt, nt_mod, mods, media, stem, record, files
     if not opts.makes("deck"):
         return
     name, description = f"{stem}.apkg", _description(config)
-    deck_key = cache.key("deck", [(n.guid, identity.note_hash(n), mods[n.guid]) for n in notes], nt_mod,
+    deck_key = cache.key("deck", [(n.guid, identity.note_hash(n), mods[n.guid], n.position) for n in notes], nt_mod,
                          [nt.id, nt.name, nt.fields, nt.template, nt.front, nt.back, nt.css],
                          deck.deck_names(config), description, sorted(media))
     if record.fresh(name, deck_key):
@@ -245,7 +246,10 @@ def _same(path: Path, data: bytes) -> bool:
         return False
 
 
-def _check_selection(entries: list[Entry], printing: PrintOptions) -> None:
+def _check_selection(entries: list[Entry], printing: PrintOptions, config: Config) -> None:
+    unknown = [g for g in printing.groups if g not in config.group_names]
+    if unknown:
+        raise UsageError(f"--group {unknown[0]}: no such group; groups: {', '.join(config.group_names)}")
     tags = sorted({t for e in entries for t in e.tags})
     unknown = [t for t in printing.tags if t not in tags]
     if unknown:

@@ -17,9 +17,8 @@ from markupsafe import Markup
 
 from . import markup
 from .typeset import Blank, to_sheet
-from .model import GROUPS, PAPERS, Config, Entry, PrintOptions
+from .model import PAPERS, Config, Entry, PrintOptions
 
-GROUP_LABELS = {"object": "오브젝트 (object)", "개념": "개념"}
 KINDS = ("sheet", "worksheet")
 
 
@@ -55,16 +54,16 @@ def render(kind: str, entries: list[Entry], config: Config, templates: Path, bui
     when = datetime.fromtimestamp(built, timezone.utc)
     page = {"deck": config.deck, "version": config.version, "date": when.strftime("%Y-%m-%d"),
             "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "paper": PAPERS[opts.paper],
-            "columns": opts.columns, "subset": _subset_label(opts), "count": len(entries),
+            "columns": opts.columns, "subset": _subset_label(opts, config), "count": len(entries),
             "css": Markup(_css(templates, preview)), "preview": preview is not None}
     joiner = preview is None
     if kind == "sheet":
-        sections = [(g, [_sheet_entry(e, titles, joiner) for e in entries if e.group == g]) for g in GROUPS]
+        sections = [(g, [_sheet_entry(e, titles, joiner) for e in entries if e.group == g.name]) for g in config.groups]
     else:
         numbers = _Numbers()
-        sections = [(g, [_worksheet_entry(e, numbers, joiner) for e in entries if e.group == g])
-                    for g in GROUPS]
-    sections = [{"group": g, "label": GROUP_LABELS[g], "entries": es} for g, es in sections if es]
+        sections = [(g, [_worksheet_entry(e, numbers, joiner) for e in entries if e.group == g.name])
+                    for g in config.groups]
+    sections = [{"group": g.name, "label": g.label, "entries": es} for g, es in sections if es]
     flows = {f"{kind}-{s['group']}": [e["anchor"] for e in s["entries"]] for s in sections}
     if kind == "worksheet":
         flows["key"] = [f"key-{e['number']}" for s in sections for e in s["entries"]]
@@ -82,8 +81,8 @@ def _css(templates: Path, preview: str | None) -> str:
     return css if preview is None else css.replace("url(fonts/", f"url({preview}/fonts/")
 
 
-def _subset_label(opts: PrintOptions) -> str:
-    parts = [GROUP_LABELS[g] for g in opts.groups] + [f"#{t}" for t in opts.tags]
+def _subset_label(opts: PrintOptions, config: Config) -> str:
+    parts = [config.group(g).label for g in opts.groups] + [f"#{t}" for t in opts.tags]
     return " · ".join(parts)
 
 

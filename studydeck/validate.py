@@ -12,7 +12,7 @@ import yaml
 from . import fonts, markup
 from .errors import Problem
 from .load import Source
-from .model import GROUPS, Definition, Entry
+from .model import Definition, Entry
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TAG = re.compile(r"^[^\s\"]+$")
@@ -39,6 +39,7 @@ class _Ctx:
     problems: list[Problem]
     charset: frozenset[int] | None = None  # what the sheet's font can draw; None: not checked
     lint_rules: frozenset[str] = frozenset()  # names lint_ignore may use
+    groups: tuple[str, ...] = ()  # the configured groups
 
     @property
     def path(self) -> str:
@@ -58,7 +59,7 @@ def _position(source: Source, node, offset, lead) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def validate(sources: list[Source], charset: frozenset[int] | None = None,
+def validate(sources: list[Source], groups: tuple[str, ...], charset: frozenset[int] | None = None,
              lint_rules: frozenset[str] = frozenset()) -> tuple[list[Entry], list[Problem]]:
     """Check every entry and the links between them; return the good entries and all problems.
 
@@ -67,7 +68,7 @@ def validate(sources: list[Source], charset: frozenset[int] | None = None,
     problems: list[Problem] = []
     entries, id_nodes, related = [], {}, []
     for source in sources:
-        ctx = _Ctx(source, problems, charset, lint_rules)
+        ctx = _Ctx(source, problems, charset, lint_rules, groups)
         before = len(problems)
         entry, eid, id_node, rel = _entry(ctx, source.node)
         related.append((ctx, eid, rel))
@@ -91,8 +92,8 @@ def _entry(ctx: _Ctx, node: yaml.Node):
     eid = _slug(ctx, fields, "id", "")
     title = _string(ctx, fields, "title", "")
     group = _string(ctx, fields, "group", "")
-    if group is not None and group not in GROUPS:
-        ctx.add(fields["group"], "group", f"must be one of {', '.join(GROUPS)}, not '{group}'")
+    if group is not None and group not in ctx.groups:
+        ctx.add(fields["group"], "group", f"must be one of {', '.join(ctx.groups)}, not '{group}'")
         group = None
     tags = _list(ctx, fields, "tags", "", _tag) or ()
     definitions = _definitions(ctx, fields)

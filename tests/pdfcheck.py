@@ -16,6 +16,20 @@ HANGUL = re.compile(r"[\uac00-\ud7af]")
 ENTRIES = [yaml.safe_load(p.read_text("utf-8")) for p in sorted((ROOT / "entries").glob("*.yaml"))]
 
 
+def reading_order() -> list[dict]:
+    """The entries as the sheets show them: the groups of pyproject.toml, in each its `order`
+    (tests/test_order.py checks how the rest is sorted)."""
+    import tomllib
+
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["studydeck"]["groups"]
+    out = []
+    for group in groups:
+        members = {e["id"]: e for e in ENTRIES if e["group"] == group["name"]}
+        assert sorted(members) == sorted(group.get("order", [])), "every shipped entry has its place in `order`"
+        out += [members[i] for i in group["order"]]
+    return out
+
+
 def definition_tree(d: dict) -> tuple:
     """A definition's markup as the build sees it: a definition without a cloze gets its term clozed."""
     tree = markup.parse(d["text"])

@@ -62,6 +62,18 @@ ENTRY = st.fixed_dictionaries({
 })
 
 
+PYPROJECT = """[project]
+version = "1.0.0"
+
+[tool.studydeck]
+deck = "퍼즈"
+guid-prefix = "fuzz"
+
+[[tool.studydeck.groups]]
+name = "개념"
+"""
+
+
 def _visible(card_html: str) -> str:
     body = re.sub(r"<style>.*?</style>", "", card_html, flags=re.S)
     return re.sub(r"\s+", "", html.unescape(re.sub(r"<[^>]+>", "", body)))
@@ -76,7 +88,7 @@ def _squash(text: str) -> str:
 @given(data=ENTRY)
 def test_random_valid_entries_import_and_every_card_shows_its_answer(tmp_path_factory, data):
     root = tmp_path_factory.mktemp("fuzz")
-    shutil.copy(ROOT / "pyproject.toml", root)
+    (root / "pyproject.toml").write_text(PYPROJECT, "utf-8")
     shutil.copytree(ROOT / "templates", root / "templates")
     (root / "entries").mkdir()
     doc = {"id": "fuzz", "title": data["title"], "group": "개념", "tags": data["tags"],
@@ -85,7 +97,7 @@ def test_random_valid_entries_import_and_every_card_shows_its_answer(tmp_path_fa
            "points": ["하나", "둘", "셋"]}
     (root / "entries" / "fuzz.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
     try:
-        entries = read_entries(root, fonts.charset(root / "templates"))
+        entries = read_entries(root, load_config(root), fonts.charset(root / "templates"))
     except BuildError as exc:  # generated text the rules refuse (a hint equal to nothing, ...): not this test's case
         event(f"refused: {exc.problems[0].message[:40] if exc.problems else exc}")
         assume(False)

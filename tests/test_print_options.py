@@ -66,7 +66,7 @@ def test_a_selection_of_nothing_is_refused(project):
 @pytest.mark.parametrize("args, message", [
     (["--columns", "0"], "argument --columns: must be a whole number from 1 to 4, not '0'"),
     (["--paper", "a3"], "argument --paper: invalid choice: 'a3' (choose from 'a4', 'letter')"),
-    (["--group", "objects"], "argument --group: invalid choice: 'objects' (choose from 'object', '개념')"),
+    (["--group", "objects"], "error: --group objects: no such group; groups: object, 개념"),
 ])
 def test_bad_print_options_exit_2(project, args, message):
     done = run_build(project, *args)

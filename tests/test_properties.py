@@ -5,11 +5,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import ROOT
 from studydeck import markup
 from studydeck.deck import to_anki
 from studydeck.typeset import to_sheet
 from studydeck.errors import BuildError
 from studydeck.load import Source, load
+from studydeck.config import load_config
 from studydeck.pipeline import read_entries
 from studydeck.validate import validate
 
@@ -33,7 +35,7 @@ def test_loader_only_reports_problems(tmp_path, text):
     source, problems = load(path, "entries/e.yaml")
     assert (source is None) == bool(problems)
     if source is not None:
-        validate([source])
+        validate([source], ("object", "개념"))
 
 
 @settings(max_examples=300, deadline=None)
@@ -43,7 +45,7 @@ def test_validator_only_reports_problems(data):
     node = yaml.compose(text, Loader=yaml.SafeLoader)
     if node is None:
         return
-    entries, problems = validate([Source("entries/e.yaml", node, text)])
+    entries, problems = validate([Source("entries/e.yaml", node, text)], ("object", "개념"))
     assert all(p.path == "entries/e.yaml" and p.message for p in problems)
     assert bool(entries) != bool(problems)
 
@@ -71,7 +73,7 @@ def test_read_entries_raises_only_build_error(tmp_path_factory, files):
     for i, text in enumerate(files):
         (root / "entries" / f"{i}.yaml").write_text(text, "utf-8", errors="surrogateescape")
     try:
-        read_entries(root)
+        read_entries(root, load_config(ROOT))
     except BuildError:
         pass
 

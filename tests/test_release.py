@@ -100,6 +100,8 @@ def test_two_fresh_clones_build_identical_bytes(tmp_path):
 def test_renaming_an_entry_id_without_renamed_from_fails_naming_both(tmp_path):
     project = copy_project(tmp_path / "p")
     _edit(project / "entries" / "pod.yaml", "id: pod\n", "id: pods\n")
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text("utf-8").replace('order = ["pod",', 'order = ["pods",'), "utf-8")
     for other in ("pv-pvc", "sidecar-pattern", "rolling-update", "service-port", "virtualization"):
         path = project / "entries" / f"{other}.yaml"
         path.write_text(path.read_text("utf-8").replace("[pod,", "[pods,").replace("[pod]", "[pods]"), "utf-8")
