@@ -69,9 +69,12 @@ def notetype(templates: Path, font_css: str = "") -> Notetype:
                     font_css + (card / "card.css").read_text("utf-8"))
 
 
-def characters(entries: list[Entry], templates: Path) -> tuple[frozenset[str], frozenset[str]]:
-    """Every character the cards and the preview may show, and those set as code."""
+def characters(entries: list[Entry], templates: Path, config: Config) -> tuple[frozenset[str], frozenset[str]]:
+    """Every character the cards and the preview may show, and those set as code: the entries,
+    the words of the templates, and the configuration's names and labels."""
     text, code = set(), set()
+    text.update(config.deck, config.description, config.version,
+                *(part for g in config.groups for part in (g.name, g.label, g.subdeck)))
     for entry in entries:
         text.update(entry.id, entry.title, *entry.tags, *entry.sources)
         trees = [d.tree for d in entry.definitions] + list(entry.points)

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Callable
-from urllib.parse import quote
 
-from . import cache, changes, deck, fonts, history, identity, lint, lock, pdf, releases, sheet
+from . import cache, changes, deck, fonts, history, identity, lint, lock, pdf, preview, releases, sheet
 from .config import load_config, source_date_epoch
 from .errors import BuildError, Problem, UsageError
 from .load import entry_files, load, outside, rel_path, unreadable_name
@@ -100,7 +99,7 @@ def build(opts: Options, say: Callable[[str], None] = print,
     old_lock = lock.read_lock(root)
     guids, renamed = identity.assign_guids(entries, old_lock, config)
     gone = identity.check_missing(entries, old_lock, renamed, opts.accept_removals)
-    text_chars, code_chars = deck.characters(entries, templates)
+    text_chars, code_chars = deck.characters(entries, templates, config)
     web_fonts = fonts.web_fonts(templates, text_chars, code_chars, root / cache.CACHE_DIR / "fonts")
     nt = deck.notetype(templates, fonts.css(web_fonts))
     notes = deck.notes(entries, config, guids)
@@ -149,9 +148,7 @@ def build(opts: Options, say: Callable[[str], None] = print,
             say(f"laying out {' and '.join(names[k] for k in todo)} ({len(printing.select(entries))} entries) ...")
             pending = pdf.start(todo, templates, built, printing.columns, report)
         if "sheet" in kinds:  # the HTML preview, for a browser
-            to_templates = quote(Path(os.path.relpath(templates.resolve(), opts.out.resolve())).as_posix())
-            files[f"{stem_p}.html"] = sheet.render("sheet", entries, config, templates, built, printing,
-                                                   preview=to_templates).html.encode()
+            files[f"{stem_p}.html"] = preview.render(entries, config, templates, built, printing, web_fonts).encode()
     try:
         media = {**{f.name: f.data for f in web_fonts}, **fonts.licences(templates)}
         _make_deck(opts, config, notes, nt, nt_mod, mods, media, stem, record, files, result, say)

@@ -38,14 +38,12 @@ class Fit:
 
 
 def render(kind: str, entries: list[Entry], config: Config, templates: Path, built: int,
-           opts: PrintOptions, fit: Fit | None = None, preview: str | None = None) -> Document:
+           opts: PrintOptions, fit: Fit | None = None) -> Document:
     """The document as standalone HTML (also the PDF's source), for the entries opts selects.
 
     Items flow column after column, which is fast to lay out. fit (from a first layout, see
     pdf.render) sets the items on a flow's last page in columns of even height and starts
     a section on a new page when its heading would stand alone at the foot of one.
-    preview: HTML for a browser (word-break: keep-all instead of word joiners), opened from a
-    folder from which `preview` is the relative URL of templates/ (for the fonts).
     """
     titles = {e.id: e.title for e in entries}  # related entries outside a subset keep their names
     entries = opts.select(entries)
@@ -55,13 +53,12 @@ def render(kind: str, entries: list[Entry], config: Config, templates: Path, bui
     page = {"deck": config.deck, "version": config.version, "date": when.strftime("%Y-%m-%d"),
             "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "paper": PAPERS[opts.paper],
             "columns": opts.columns, "subset": _subset_label(opts, config), "count": len(entries),
-            "css": Markup(_css(templates, preview)), "preview": preview is not None}
-    joiner = preview is None
+            "css": Markup((templates / "sheet.css").read_text("utf-8"))}
     if kind == "sheet":
-        sections = [(g, [_sheet_entry(e, titles, joiner) for e in entries if e.group == g.name]) for g in config.groups]
+        sections = [(g, [_sheet_entry(e, titles) for e in entries if e.group == g.name]) for g in config.groups]
     else:
         numbers = _Numbers()
-        sections = [(g, [_worksheet_entry(e, numbers, joiner) for e in entries if e.group == g.name])
+        sections = [(g, [_worksheet_entry(e, numbers) for e in entries if e.group == g.name])
                     for g in config.groups]
     sections = [{"group": g.name, "label": g.label, "entries": es} for g, es in sections if es]
     flows = {f"{kind}-{s['group']}": [e["anchor"] for e in s["entries"]] for s in sections}
@@ -76,22 +73,17 @@ def render(kind: str, entries: list[Entry], config: Config, templates: Path, bui
     return Document(html, flows, headings)
 
 
-def _css(templates: Path, preview: str | None) -> str:
-    css = (templates / "sheet.css").read_text("utf-8")
-    return css if preview is None else css.replace("url(fonts/", f"url({preview}/fonts/")
-
-
 def _subset_label(opts: PrintOptions, config: Config) -> str:
     parts = [config.group(g).label for g in opts.groups] + [f"#{t}" for t in opts.tags]
     return " · ".join(parts)
 
 
-def _sheet_entry(entry: Entry, titles: dict[str, str], joiner: bool) -> dict:
+def _sheet_entry(entry: Entry, titles: dict[str, str]) -> dict:
     return {
         "id": entry.id, "title": entry.title, "anchor": f"entry-{entry.id}",
-        "definitions": [{"term": d.term, "html": Markup(to_sheet(d.tree, joiner=joiner))}
+        "definitions": [{"term": d.term, "html": Markup(to_sheet(d.tree))}
                         for d in entry.definitions],
-        "points": [Markup(to_sheet(p, joiner=joiner)) for p in entry.points],
+        "points": [Markup(to_sheet(p)) for p in entry.points],
         "related": [titles[r] for r in entry.related],
     }
 
@@ -107,14 +99,13 @@ class _Numbers:
 @dataclass
 class _Blanks:
     numbers: _Numbers
-    joiner: bool
     answers: list = field(default_factory=list)  # (number, answer HTML, hint)
 
     def __call__(self, cloze: markup.Cloze) -> Blank:
         """The blank that replaces an (outermost) cloze; its inner clozes go with its answer."""
         self.numbers.blank += 1
         n = self.numbers.blank
-        self.answers.append({"number": n, "html": Markup(to_sheet(cloze.children, joiner=self.joiner)),
+        self.answers.append({"number": n, "html": Markup(to_sheet(cloze.children)),
                              "hint": cloze.hint})
         width = blank_width(markup.plain(cloze.children))
         hint = f'<span class="hint">{htmllib.escape(cloze.hint)}</span>' if cloze.hint else ""
@@ -122,10 +113,10 @@ class _Blanks:
                      f'<span class="bn">{n}</span></span>{hint}</span>', width)
 
 
-def _worksheet_entry(entry: Entry, numbers: _Numbers, joiner: bool) -> dict:
+def _worksheet_entry(entry: Entry, numbers: _Numbers) -> dict:
     numbers.entry += 1
-    blanks = _Blanks(numbers, joiner)
-    texts = [Markup(to_sheet(d.tree, blank=blanks, joiner=joiner)) for d in entry.definitions]
+    blanks = _Blanks(numbers)
+    texts = [Markup(to_sheet(d.tree, blank=blanks)) for d in entry.definitions]
     return {"id": entry.id, "title": entry.title, "number": numbers.entry, "texts": texts,
             "anchor": f"q-{numbers.entry}",
             "answers": blanks.answers}

@@ -49,7 +49,7 @@ def test_a_card_style_change_remakes_only_the_deck(project):
 def test_a_sheet_option_remakes_only_the_sheets(project):
     done = run_build(project, "--columns", "3", env=SDE)
     assert done.returncode == 0, done.stderr
-    assert _written(done.stdout) == {NAMES["pdf"], NAMES["worksheet"], NAMES["html"]}
+    assert _written(done.stdout) == {NAMES["pdf"], NAMES["worksheet"]}  # the preview's columns follow the window
 
 
 def test_a_deleted_or_altered_output_is_remade(project):
@@ -79,7 +79,7 @@ def test_the_unchanged_fast_path_still_sees_settings_and_touched_files(project):
     pod.write_bytes(pod.read_bytes())  # touched, same content: still nothing to do
     done = run_build(project, env=SDE)
     assert _written(done.stdout) == set()
-    done = run_build(project, env={"SOURCE_DATE_EPOCH": "1700000500"})  # a new release date
-    assert _written(done.stdout) == {NAMES["pdf"], NAMES["worksheet"], NAMES["html"]}
+    done = run_build(project, env={"SOURCE_DATE_EPOCH": "1700000500"})  # a new release time, the same day
+    assert _written(done.stdout) == {NAMES["pdf"], NAMES["worksheet"]}  # (the preview shows only the day)
     done = run_build(project, env={**SDE, "STUDYDECK_VERSION": "v0.2.0"})  # a new version
     assert _written(done.stdout) == set(NAMES.values())

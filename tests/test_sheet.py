@@ -87,18 +87,6 @@ def test_title_block_shows_deck_version_and_date(built):
     assert re.search(r"버전 0\.1\.0 · \d{4}-\d{2}-\d{2} · 항목 12개", first)
 
 
-def test_html_preview_escapes_and_marks_clozes(built):
-    html = built["html"].read_text("utf-8")
-    assert '<strong class="cloze">Pod</strong>는' in html
-    assert "<h3>Service와 포트</h3>" in html
-    assert "{{c1::" not in html
-    assert "\u2060" not in html and "word-break: keep-all" in html  # browsers keep Korean words whole
-    fonts = re.findall(r"url\(([^)]+)\)", html)
-    assert fonts == ["../templates/fonts/Pretendard-Regular.ttf", "../templates/fonts/Pretendard-Bold.ttf",
-                     "../templates/fonts/NanumGothicCoding-Regular.ttf", "../templates/fonts/NanumGothicCoding-Bold.ttf"]
-    assert all((built["html"].parent / f).is_file() for f in fonts)  # a browser finds the bundled font
-
-
 @pytest.mark.parametrize("kind", ["pdf", "worksheet"])
 def test_text_stays_inside_the_printable_area(built, kind):
     seen = 0

@@ -1,0 +1,56 @@
+"""Entries -> the HTML preview: one self-contained page to read the deck's content on a screen.
+
+Unlike the sheets it is a web page, not paper: its columns follow the window (one on a phone,
+more where there is room), it has a table of contents with an anchor per entry, follows the
+system's dark mode, and still prints. Its fonts are inside it (the deck's WOFF2 subsets as
+data: URLs), so it reads the same wherever it is opened, without the project beside it.
+"""
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from . import fonts
+from .model import Config, Entry, PrintOptions
+from .typeset import to_sheet
+
+
+def render(entries: list[Entry], config: Config, templates: Path, built: int, opts: PrintOptions,
+           web_fonts: list[fonts.WebFont]) -> str:
+    """The preview page of the entries opts selects, in reading order."""
+    titles = {e.id: e.title for e in entries}
+    shown = opts.select(entries)
+    ids = {e.id for e in shown}
+    sections = []
+    for group in config.groups:
+        members = [_entry(e, titles, ids) for e in shown if e.group == group.name]
+        if members:
+            sections.append({"id": f"group-{group.name}", "label": group.label, "entries": members})
+    font_css = fonts.css(web_fonts, url=lambda f: "data:font/woff2;base64," + base64.b64encode(f.data).decode())
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    when = datetime.fromtimestamp(built, timezone.utc)
+    return env.get_template("preview.html.j2").render(
+        deck=config.deck, version=config.version, date=when.strftime("%Y-%m-%d"), count=len(shown),
+        sections=sections, css=Markup(font_css + (templates / "preview.css").read_text("utf-8")))
+
+
+def _entry(entry: Entry, titles: dict[str, str], shown: set[str]) -> dict:
+    return {
+        "id": entry.id, "title": entry.title, "anchor": f"entry-{entry.id}",
+        "definitions": [{"term": d.term, "html": Markup(to_sheet(d.tree, joiner=False))} for d in entry.definitions],
+        "points": [Markup(to_sheet(p, joiner=False)) for p in entry.points],
+        "related": [{"title": titles[r], "anchor": f"entry-{r}" if r in shown else None} for r in entry.related],
+        "sources": [{"url": url, "label": _label(url)} for url in entry.sources],
+    }
+
+
+def _label(url: str) -> str:
+    """A source's link text: its host and path, without the scheme."""
+    parts = urlsplit(url)
+    return (parts.netloc + parts.path).rstrip("/") + (f"#{parts.fragment}" if parts.fragment else "")
