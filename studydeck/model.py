@@ -77,6 +77,7 @@ class Config:
 
 
 PAPERS = {"a4": "A4", "letter": "letter"}  # --paper value -> CSS page size
+PAPER_WIDTH_MM = {"a4": 210.0, "letter": 215.9}
 MAX_COLUMNS = 4
 
 
@@ -88,6 +89,18 @@ class PrintOptions:
     columns: int = 2
     groups: tuple[str, ...] = ()  # empty: every group
     tags: tuple[str, ...] = ()  # empty: every entry; else entries with any of these tags
+
+    # The page's geometry: templates/_page.html.j2 sets it in CSS, and the worksheet sizes its
+    # blanks to fit a column with it.
+    SIDE_MARGIN_MM = 12.0
+    COLUMN_GAP_MM = 6.0
+    BODY_PT = 8.6
+
+    @property
+    def column_em(self) -> float:
+        """A column's width, in em of the body text."""
+        text = PAPER_WIDTH_MM[self.paper] - 2 * self.SIDE_MARGIN_MM - (self.columns - 1) * self.COLUMN_GAP_MM
+        return text / self.columns / (self.BODY_PT * 25.4 / 72)
 
     def select(self, entries: list[Entry]) -> list[Entry]:
         return [e for e in entries

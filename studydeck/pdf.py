@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import replace
 import os
 import shutil
 import tempfile
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from .errors import BuildError
+from .sheet import Fit
 
 
 # Evening a section's last page costs a second layout of the whole document: about 0.2 s per
@@ -62,12 +64,14 @@ def render(documents: dict[str, Callable], templates: Path, built: int, columns:
             doc = layout(document)
             if len(doc.pages) <= BALANCE_MAX_PAGES:
                 fit = refit(doc, document, columns)
-                if fit.cuts or fit.breaks:
+                while fit != (document.fit or Fit()):  # a flow's decision moved what follows it: lay out again
                     if progress:
-                        progress.prefix = "evening the last page's columns, "
-                    doc = layout(make(fit))
-                    if progress:
-                        progress.prefix = ""
+                        progress.prefix = "balancing the columns, "
+                    document = make(fit)
+                    doc = layout(document)
+                    fit = refit(doc, document, columns)
+                if progress:
+                    progress.prefix = ""
             out[name] = (doc.write_pdf(), len(doc.pages))
     except FatalURLFetchingError as exc:
         raise BuildError(f"the sheet asked for a file it may not load: {exc.__cause__ or exc}") from None
@@ -217,44 +221,71 @@ class _Forward(logging.Handler):
 
 
 def refit(doc, document, columns: int):
-    """The sheet.Fit for a second layout, from where the first one put things.
+    """The sheet.Fit for the next layout, from where this one (made with document.fit) put things.
 
-    cuts: flow -> [index of its first item on its last page, index starting each further
-    column], for flows whose last page holds two or more items; the split keeps item order
-    and makes the tallest column as short as it can be. breaks: flows whose heading is on an
-    earlier page than their first item, or opened a page: shorter columns above must not
-    pull it up to the foot of that page.
+    Flows are settled one at a time, in document order, because settling one moves all that
+    follows it: this keeps every decision document.fit has, settles the first flow it has
+    not, and returns. For that flow:
+    - cuts: the items that start on the page where the flow ends are set apart so that a
+      section never ends in one full column beside empty ones. Items that may continue in the
+      next column (entries, questions) go into a flow of their own whose columns WeasyPrint
+      balances ([index of the first]; column-fill: balance took 10 to 30 times longer on a
+      whole section, but one page's worth is cheap). Items that never break (document.whole:
+      the answer key's) are set in explicit columns of even height, from their heights here
+      ([index of the first, index starting each further column]);
+    - break: when its heading stood alone at the foot of a page (WeasyPrint does not keep a
+      heading with a multi-column flow), the section starts a page.
+    Once every flow is settled, key_inline: the worksheet's answer key fits whole below the
+    last question, so it needs no page of its own. pdf.render lays out again until refit
+    returns the fit the layout was made with.
     """
-    from .sheet import Fit
+    fit = document.fit or Fit()
+    where, last, heights = _measure(doc)
+    cuts, breaks, settled = dict(fit.cuts), set(fit.breaks), set(fit.settled)
+    for name, anchors in document.flows.items():
+        if name in settled:
+            continue
+        settled.add(name)
+        heading = document.headings.get(name)
+        if heading in where and anchors and anchors[0] in where and where[anchors[0]] > where[heading]:
+            breaks.add(name)  # the heading at a page's foot, its first item on the next page
+        end = last.get(f"flow-{name}")
+        if columns > 1 and end is not None and all(a in where for a in anchors):
+            start = next((i for i, a in enumerate(anchors) if where[a] == end), len(anchors))
+            if name in document.whole and len(anchors) - start >= 2:
+                tail = [heights[a, end] for a in anchors[start:]]
+                cuts[name] = [start + cut for cut in [0, *even_split(tail, columns)]]
+            elif name not in document.whole:
+                spanning = anchors[start - 1] if start > 0 else None
+                if spanning and last[spanning] == end and heights[spanning, end] >= sum(
+                        heights.get((spanning, n), 0.0) for n in range(where[spanning], end)):
+                    start -= 1  # an item mostly on the last page: balanced with the others there
+                if start < len(anchors):
+                    cuts[name] = [start]  # items that may continue in the next column: WeasyPrint balances them
+        if cuts != fit.cuts or breaks != fit.breaks:
+            break  # what follows this flow moves: settle it in the next layout
+    key_inline = fit.key_inline or (settled == set(document.flows) and _key_fits_above(doc))
+    return replace(fit, cuts=cuts, breaks=frozenset(breaks), settled=frozenset(settled), key_inline=key_inline)
 
-    where, tops = {}, set()  # anchor -> (page, height); anchors that open a page
+
+def _measure(doc) -> tuple[dict[str, int], dict[str, int], dict[tuple[str, int], float]]:
+    """element id -> the first page it is on, the last, and (id, page) -> its height on that
+    page (the sum of its pieces there: an item continued in the next column counts whole)."""
+    where, last, heights = {}, {}, {}
+
+    def walk(box, number, parent_element):
+        element = getattr(box, "element", None)
+        anchor = element.get("id") if element is not None else None
+        if anchor and element is not parent_element:  # the element's own box, not one inside it
+            where.setdefault(anchor, number)
+            last[anchor] = number
+            heights[anchor, number] = heights.get((anchor, number), 0.0) + box.margin_height()
+        for child in getattr(box, "children", ()):
+            walk(child, number, element)
+
     for number, page in enumerate(doc.pages):
-        first = True
-        for box in page._page_box.descendants():
-            anchor = box.element.get("id") if getattr(box, "element", None) is not None else None
-            if anchor and anchor not in where:
-                if first:
-                    tops.add(anchor)
-                    first = False
-                where[anchor] = (number, box.margin_height())
-    breaks = set()
-    for name, heading in document.headings.items():
-        items = document.flows[name]
-        if heading not in where or not items or items[0] not in where:
-            continue
-        alone = where[items[0]][0] > where[heading][0]  # the heading at a page's foot
-        if alone or (heading in tops and where[heading][0] > 0):  # keep a page-opening heading there
-            breaks.add(name)
-    tails = {}
-    for name, anchors in (document.flows.items() if columns > 1 else ()):
-        if not anchors or any(a not in where for a in anchors):
-            continue
-        pages = [where[a][0] for a in anchors]
-        start = pages.index(pages[-1])
-        heights = [where[a][1] for a in anchors[start:]]
-        if len(heights) >= 2:
-            tails[name] = [start + cut for cut in [0, *even_split(heights, columns)]]
-    return Fit(tails, frozenset(breaks))
+        walk(page._page_box, number, None)
+    return where, last, heights
 
 
 def even_split(heights: list[float], columns: int) -> list[int]:
@@ -270,6 +301,23 @@ def even_split(heights: list[float], columns: int) -> list[int]:
             best[(k, i)] = min(((max(best[(k - 1, j)][0], prefix[i] - prefix[j]), best[(k - 1, j)][1] + [j])
                                 for j in range(k - 1, i)), key=lambda c: c[0])
     return best[(min(columns, n), n)][1]
+
+
+def _key_fits_above(doc) -> bool:
+    """Whether the worksheet's answer key (on pages of its own in the first layout) would fit
+    whole in the space left on the page before it."""
+    from weasyprint.formatting_structure.boxes import LineBox
+
+    found = [(number, box) for number, page in enumerate(doc.pages) for box in page._page_box.descendants()
+             if getattr(box, "element", None) is not None and box.element.get("id") == "answer-key"]
+    if not found or found[0][0] == 0 or len({n for n, _ in found}) > 1:
+        return False
+    number, key = found[0]
+    before = doc.pages[number - 1]._page_box
+    root = before.children[0]  # the document, not the running header and footer
+    lines = [b.position_y + b.margin_height() for b in root.descendants() if isinstance(b, LineBox)]
+    space = before.content_box_y() + before.height - max(lines, default=before.content_box_y() + before.height)
+    return key.margin_height() + 40 <= space  # 40 px: the dashed rule and the gap above the key
 
 
 def _speed_up_font_subsetting() -> None:

@@ -27,14 +27,19 @@ class Document:
     html: str
     flows: dict[str, list[str]]  # multi-column flow -> the anchor (element id) of each item in it
     headings: dict[str, str]  # flow -> the anchor of the heading above it
+    fit: "Fit" = None  # what the document was made with
+    whole: frozenset[str] = frozenset()  # flows whose items never break across columns
 
 
 @dataclass(frozen=True)
 class Fit:
     """What a first layout taught: see pdf.render."""
 
-    cuts: dict[str, list[int]] = field(default_factory=dict)  # flow -> [first item on its last page, ...]
+    cuts: dict[str, list[int]] = field(default_factory=dict)  # flow -> [first item on its last page, start of
+    # column 2, ...]: those items are set in columns of even height
     breaks: frozenset[str] = frozenset()  # flows whose heading was left alone at a page's foot
+    key_inline: bool = False  # the worksheet's key fits below the last question: no page of its own
+    settled: frozenset[str] = frozenset()  # flows decided (pdf.refit settles them in document order)
 
 
 def render(kind: str, entries: list[Entry], config: Config, templates: Path, built: int,
@@ -53,12 +58,13 @@ def render(kind: str, entries: list[Entry], config: Config, templates: Path, bui
     page = {"deck": config.deck, "version": config.version, "date": when.strftime("%Y-%m-%d"),
             "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "paper": PAPERS[opts.paper],
             "columns": opts.columns, "subset": _subset_label(opts, config), "count": len(entries),
+            "side": opts.SIDE_MARGIN_MM, "gap": opts.COLUMN_GAP_MM, "body_pt": opts.BODY_PT,
             "css": Markup((templates / "sheet.css").read_text("utf-8"))}
     if kind == "sheet":
         sections = [(g, [_sheet_entry(e, titles) for e in entries if e.group == g.name]) for g in config.groups]
     else:
         numbers = _Numbers()
-        sections = [(g, [_worksheet_entry(e, numbers) for e in entries if e.group == g.name])
+        sections = [(g, [_worksheet_entry(e, numbers, opts.column_em) for e in entries if e.group == g.name])
                     for g in config.groups]
     sections = [{"group": g.name, "label": g.label, "entries": es} for g, es in sections if es]
     flows = {f"{kind}-{s['group']}": [e["anchor"] for e in s["entries"]] for s in sections}
@@ -68,9 +74,9 @@ def render(kind: str, entries: list[Entry], config: Config, templates: Path, bui
            for s in sections for i, e in enumerate(s["entries"])]  # the worksheet's answer key
     fit = fit or Fit()
     html = env.get_template(f"{kind}.html.j2").render(sections=sections, key=key, tails=fit.cuts,
-                                                      breaks=fit.breaks, **page)
+                                                      breaks=fit.breaks, key_inline=fit.key_inline, **page)
     headings = {f"{kind}-{s['group']}": f"group-{s['group']}" for s in sections}
-    return Document(html, flows, headings)
+    return Document(html, flows, headings, fit, frozenset({"key"}) if kind == "worksheet" else frozenset())
 
 
 def _subset_label(opts: PrintOptions, config: Config) -> str:
@@ -99,32 +105,40 @@ class _Numbers:
 @dataclass
 class _Blanks:
     numbers: _Numbers
+    column_em: float  # a blank (and its hint) never grows wider than a column
     answers: list = field(default_factory=list)  # (number, answer HTML, hint)
 
     def __call__(self, cloze: markup.Cloze) -> Blank:
         """The blank that replaces an (outermost) cloze; its inner clozes go with its answer."""
         self.numbers.blank += 1
         n = self.numbers.blank
-        self.answers.append({"number": n, "html": Markup(to_sheet(cloze.children)),
+        self.answers.append({"number": n, "html": Markup(to_sheet(cloze.children, keep_max=self.column_em)),
                              "hint": cloze.hint})
-        width = blank_width(markup.plain(cloze.children))
+        width = blank_width(markup.plain(cloze.children), cloze.hint or "", self.column_em)
         hint = f'<span class="hint">{htmllib.escape(cloze.hint)}</span>' if cloze.hint else ""
         return Blank(f'<span class="blank{" hinted" if hint else ""}"><span class="line" style="width: {width}em">'
                      f'<span class="bn">{n}</span></span>{hint}</span>', width)
 
 
-def _worksheet_entry(entry: Entry, numbers: _Numbers) -> dict:
+def _worksheet_entry(entry: Entry, numbers: _Numbers, column_em: float) -> dict:
     numbers.entry += 1
-    blanks = _Blanks(numbers)
-    texts = [Markup(to_sheet(d.tree, blank=blanks)) for d in entry.definitions]
+    blanks = _Blanks(numbers, column_em)
+    texts = [Markup(to_sheet(d.tree, blank=blanks, keep_max=column_em)) for d in entry.definitions]
     return {"id": entry.id, "title": entry.title, "number": numbers.entry, "texts": texts,
             "anchor": f"q-{numbers.entry}",
             "answers": blanks.answers}
 
 
-def blank_width(answer: str) -> float:
+HINT_EM = 0.73  # the hint's size (6.3 pt) in em of the body text (8.6 pt): templates/sheet.css
+
+
+def blank_width(answer: str, hint: str = "", column_em: float = 20.0) -> float:
     """Room to write the answer by hand, in em of the body text: wide characters count 1,
-    narrow ones about half, plus space for the blank's number; never wider than a column."""
-    est = sum(0.3 if c.isspace() else 1.0 if unicodedata.east_asian_width(c) in "WF" else 0.56
-              for c in answer)
-    return round(min(max(1.25 * est + 1.8, 4.5), 20.0), 1)
+    narrow ones about half, plus space for the blank's number; as wide as its hint, which is
+    printed under it; never wider than a column (the hint then wraps under it)."""
+    need = max(1.25 * _em(answer) + 1.8, HINT_EM * _em(hint) + 0.5, 4.5)
+    return round(min(need, 20.0, column_em - 0.5), 1)
+
+
+def _em(text: str) -> float:
+    return sum(0.3 if c.isspace() else 1.0 if unicodedata.east_asian_width(c) in "WF" else 0.56 for c in text)

@@ -46,8 +46,10 @@ class _Piece:
         return self.blank is None and self.text.isspace()
 
 
-def to_sheet(tree: tuple, blank: Callable[[markup.Cloze], Blank] | None = None, joiner: bool = True) -> str:
-    """HTML for the printed sheet: clozes emphasised, or each replaced by blank(cloze)."""
+def to_sheet(tree: tuple, blank: Callable[[markup.Cloze], Blank] | None = None, joiner: bool = True,
+             keep_max: float = KEEP_ALL_MAX) -> str:
+    """HTML for the printed sheet: clozes emphasised, or each replaced by blank(cloze). A word
+    is kept whole only up to keep_max em (about a column's width), so it never overflows one."""
     pieces: list[_Piece] = []
     _flatten(tree, (), pieces, blank)
     words: list[list[_Piece]] = [[]]
@@ -62,7 +64,7 @@ def to_sheet(tree: tuple, blank: Callable[[markup.Cloze], Blank] | None = None, 
         if len(word) == 1 and word[0].space:
             out.append(_space(word[0], words[i + 1] if i + 1 < len(words) else [], joiner))
         else:
-            out.append(_word(word, joiner))
+            out.append(_word(word, joiner, min(keep_max, KEEP_ALL_MAX)))
     return "".join(out)
 
 
@@ -94,13 +96,13 @@ def _space(piece: _Piece, following: list[_Piece], joiner: bool) -> str:
     return _wrapped(body, piece.wrap)
 
 
-def _word(word: list[_Piece], joiner: bool) -> str:
+def _word(word: list[_Piece], joiner: bool, keep_max: float = KEEP_ALL_MAX) -> str:
     if not word:
         return ""
     text = "".join(p.text for p in word)
     blanks = [p.blank for p in word if p.blank is not None]
     length = len(text) + sum(b.width for b in blanks)
-    if not joiner or not _HANGUL.search(text) or length > KEEP_ALL_MAX:
+    if not joiner or not _HANGUL.search(text) or length > keep_max:
         return "".join(_wrapped(p.blank.html if p.blank else html.escape(p.text), p.wrap) for p in word)
     # U+2060 WORD JOINER between every two characters: no line break inside the word, one text run
     joined = WORD_JOINER.join(

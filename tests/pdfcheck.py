@@ -93,14 +93,17 @@ def column_of(page, x0: float, columns: int) -> int:
 
 
 def in_reading_order(page, columns: int = 2) -> list[dict]:
-    """segments() column by column, top to bottom (full-width lines count as column 1)."""
+    """segments() band by band (a section heading across the page starts a band), in each band
+    column by column, top to bottom (full-width lines count as column 1)."""
     found = sorted(segments(page), key=lambda s: s["top"])
     row, last = 0, None
     for s in found:  # one row: tops within 4 pt (a small number beside bigger text sits higher)
         if last is not None and s["top"] - last > 4:
             row += 1
         s["row"], last = row, s["top"]
-    return sorted(found, key=lambda s: (column_of(page, s["x0"], columns), s["row"], s["x0"]))
+    heads = [s["top"] for s in found if s["size"] >= HEADING_SIZE and s["x0"] < MARGINS["left"] + 10 * MM]
+    band = lambda s: sum(1 for h in heads if h <= s["top"] + 0.5)  # noqa: E731
+    return sorted(found, key=lambda s: (band(s), column_of(page, s["x0"], columns), s["row"], s["x0"]))
 
 
 def reading_text(page, columns: int = 2) -> str:
@@ -117,7 +120,9 @@ def small_numbers(page, columns: int = 2, below: float = 6.5) -> list[int]:
             runs[-1].append(c)
         else:
             runs.append([c])
-    runs.sort(key=lambda r: (column_of(page, r[0]["x0"], columns), r[0]["top"], r[0]["x0"]))
+    heads = [s["top"] for s in segments(page) if s["size"] >= HEADING_SIZE and s["x0"] < MARGINS["left"] + 10 * MM]
+    band = lambda top: sum(1 for h in heads if h <= top + 0.5)  # noqa: E731  (as in_reading_order)
+    runs.sort(key=lambda r: (band(r[0]["top"]), column_of(page, r[0]["x0"], columns), r[0]["top"], r[0]["x0"]))
     return [int("".join(c["text"] for c in r)) for r in runs]
 
 
@@ -191,3 +196,50 @@ def premature_breaks(path, columns: int, minimum: int = 50) -> list[tuple[str, s
                 found.append((a["text"], b["text"]))
     assert checked >= minimum, checked
     return found
+
+
+HEADING_SIZE = 11.4  # h2, the section headings across the page (11.5 pt in templates/sheet.css)
+
+
+def column_gaps(path, columns: int) -> list[dict]:
+    """The empty share of every column of every page that is not the last of its section.
+
+    A page is cut into bands at each section heading (which spans the page); in each band,
+    each column's text ends somewhere above the band's foot. The columns of a section's last
+    band (where it ends, balanced) may end early; every other column should be full. Returns
+    one dict per column that is not in its section's last band: {page, column, section, empty},
+    empty being the height left empty at the column's foot as a share of the page's text area.
+    """
+    cells = []  # (section index, page, band top, band bottom, column, text bottom or None)
+    section = -1
+    for number, page in enumerate(pages(path)):
+        height = float(page.height)
+        top_limit, bottom_limit = MARGINS["top"], height - MARGINS["bottom"]
+        segs = [s for s in segments(page) if top_limit < s["top"] and s["top"] < bottom_limit]
+        heads = sorted(s["top"] for s in segs if s["size"] >= HEADING_SIZE and s["x0"] < MARGINS["left"] + 10 * MM)
+        bounds = [top_limit] + heads + [bottom_limit]
+        for i in range(len(bounds) - 1):
+            if i > 0:
+                section += 1
+            band_top, band_bottom = bounds[i], bounds[i + 1]
+            inside = [s for s in segs if band_top <= s["top"] < band_bottom and s["size"] < HEADING_SIZE]
+            if section < 0 and number == 0:
+                continue  # the title block above the first heading
+            for col in range(columns):
+                mine = [s for s in inside if column_of(page, s["x0"], columns) == col]
+                bottom = max((s["top"] + s["size"] for s in mine), default=None)
+                top = min((s["top"] for s in mine), default=None)
+                cells.append({"section": section, "page": number + 1, "column": col + 1, "band": (band_top, band_bottom),
+                              "top": top, "bottom": bottom, "page_height": bottom_limit - top_limit})
+    out = []
+    for i, cell in enumerate(cells):
+        if cell["bottom"] is None:
+            continue
+        later = [c for c in cells[i + 1:] if c["section"] == cell["section"] and c["bottom"] is not None
+                 and (c["page"], c["band"]) != (cell["page"], cell["band"])]
+        if not later:
+            continue  # in the last band of its section
+        band_top, band_bottom = cell["band"]
+        out.append({"page": cell["page"], "column": cell["column"], "section": cell["section"],
+                    "empty": round(max(0.0, band_bottom - cell["bottom"]) / cell["page_height"], 3)})
+    return out

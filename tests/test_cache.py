@@ -32,7 +32,7 @@ def test_a_rebuild_with_nothing_changed_writes_nothing_and_loads_no_renderer(pro
     assert _written(done.stdout) == set()
     assert {line.removeprefix("up to date: dist/") for line in done.stdout.splitlines()
             if line.startswith("up to date")} == set(NAMES.values())
-    assert "sheet 4 pages, worksheet 4 pages" in done.stdout
+    assert "sheet 3 pages, worksheet 3 pages" in done.stdout
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time")}
     assert "weasyprint" not in imported and "genanki" not in imported and "jinja2" in imported
     assert {p.name: p.stat().st_mtime_ns for p in (project / "dist").iterdir()} == before

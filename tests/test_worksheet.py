@@ -30,12 +30,23 @@ def _expected():
 
 
 def _split(path):
-    """(question pages' text, key pages' text); the key starts on the page headed 정답."""
+    """(question pages, key pages); the key starts at the heading 정답, on a page of its own or
+    below the last questions (then that page is cropped in two)."""
     questions, key, in_key = [], [], False
     for page in pages(path):
+        if in_key:
+            key.append(page)
+            continue
         lines = [s for s in segments(page) if s["size"] > 7.6 or s["top"] > 60]  # drop the running header
-        in_key = in_key or any(s["text"] == "정답" and s["size"] > 11 for s in lines)
-        (key if in_key else questions).append(page)
+        head = next((s for s in lines if s["text"] == "정답" and s["size"] > 11), None)
+        if head is None:
+            questions.append(page)
+            continue
+        in_key = True
+        cut = head["top"] - 2
+        if any(s["top"] < cut for s in lines):
+            questions.append(page.crop((0, 0, float(page.width), cut)))
+        key.append(page.crop((0, cut, float(page.width), float(page.height))))
     return questions, key
 
 

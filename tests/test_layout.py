@@ -1,0 +1,60 @@
+"""The printed sheets at every paper size and column count: nothing crosses a margin or a column,
+and no column ends half empty before its section does."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import copy_project, run_build
+from pdfcheck import GAP, MARGINS, column_gaps, column_width, pages
+
+# Long answers, a long hint and a long Latin word: what would overflow a narrow column.
+WIDE = """# yaml-language-server: $schema=schema.json
+id: wide
+title: 넓은 빈칸
+group: 개념
+definitions:
+  - key: a
+    term: 넓음
+    text: >-
+      끝에 {{c1::가나다라마바사아자차카타파하가나다라마바}}는 {{c2::긴 답::아주 긴 힌트 문장이 여기 붙어 있어서 칸을 넘는다}}
+      그리고 {{c3::abcdefghijklmnopqrstuvwxyz}} 끝.
+    lint_ignore: [long-answer, most-of-sentence]
+points:
+  - 하나
+  - 둘
+  - 셋
+"""
+LAYOUTS = [(paper, columns) for paper in ("a4", "letter") for columns in (1, 2, 3, 4)]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    project = copy_project(tmp_path_factory.mktemp("layout") / "p")
+    (project / "entries" / "wide.yaml").write_text(WIDE, "utf-8")
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text("utf-8").replace('"sidecar-pattern"]', '"sidecar-pattern", "wide"]'), "utf-8")
+    return project
+
+
+@pytest.mark.parametrize("paper, columns", LAYOUTS, ids=[f"{p}-{c}" for p, c in LAYOUTS])
+def test_nothing_crosses_a_margin_or_a_column_and_columns_are_full(project, paper, columns):
+    out = project / f"out-{paper}-{columns}"
+    for only in ("sheet", "worksheet"):
+        done = run_build(project, "--only", only, "--paper", paper, "--columns", str(columns), "--out", str(out))
+        assert done.returncode == 0, done.stderr
+    for pdf in sorted(out.glob("*.pdf")):
+        for page in pages(pdf):
+            width, height = float(page.width), float(page.height)
+            cw = column_width(page, columns)
+            for edge in page.edges:  # the worksheet's blank lines, the rules
+                assert MARGINS["left"] - 0.5 <= edge["x0"] and edge["x1"] <= width - MARGINS["right"] + 0.5, edge
+            for c in page.chars:
+                if not c["text"].strip():
+                    continue
+                assert MARGINS["left"] - 0.5 <= c["x0"] and c["x1"] <= width - MARGINS["right"] + 0.5, c
+                if c["size"] < 11 and MARGINS["top"] + 60 < c["top"] < height - MARGINS["bottom"]:
+                    col = int((c["x0"] - MARGINS["left"] + 1) // (cw + GAP))
+                    right = MARGINS["left"] + col * (cw + GAP) + cw
+                    assert c["x1"] <= right + 1, (pdf.name, c["text"], round(c["x1"] - right, 1))
+        gaps = [g for g in column_gaps(pdf, columns) if g["empty"] > 0.25]
+        assert gaps == [], (pdf.name, gaps)
