@@ -123,14 +123,18 @@ import sys, time, json, os
 from functools import partial
 from pathlib import Path
 root = Path(sys.argv[1]); sys.path.insert(0, str(root))
-from studydeck import pipeline, lock, deck, sheet, identity
+from studydeck import lock, sheets, identity
+from studydeck import notes as deck
 from studydeck.config import load_config
 from studydeck.model import PrintOptions
+from studydeck.project import read_entries
+from studydeck.reads import Reads
 import genanki, weasyprint
 from weasyprint.text.fonts import FontConfiguration
-config = load_config(root); templates = root / "templates"
-entries = pipeline.read_entries(root)
-old = lock.read_lock(root)
+reads = Reads(root)
+config = load_config(reads); templates = root / "templates"
+entries = read_entries(reads, config)
+old = lock.read_lock(reads)
 guids, _ = identity.assign_guids(entries, old, config)
 notes = deck.notes(entries, config, guids)
 out = {}
@@ -145,7 +149,7 @@ genanki.Package(list(decks.values())).write_to_file(os.devnull)
 out["genanki"] = time.perf_counter() - t
 base = templates.resolve().as_uri() + "/"
 for kind in ("sheet", "worksheet"):
-    html = sheet.render(kind, entries, config, templates, 1700000000, PrintOptions()).html
+    html = sheets.render(kind, entries, config, templates, 1700000000, PrintOptions(), reads).html()
     os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
     t = time.perf_counter()
     doc = weasyprint.HTML(string=html, base_url=base).render(font_config=FontConfiguration())

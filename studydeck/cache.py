@@ -1,14 +1,17 @@
-"""Skip unchanged work: each output is remade only when the inputs it is made from change.
+"""Skip unchanged work: each output is remade only when what it is made from changes.
 
-Every output has a key: a hash of everything it is made from (for the deck: the notes, their
-times, the notetype and deck names; for a PDF: the exact HTML WeasyPrint would lay out, the
-fonts, and the versions of WeasyPrint and of this code). The record of the last build lives in
-.cache/studydeck/ (ignored by git), one file per output folder, with each output's key and the
-SHA-256 of the file written. An output is reused only if its key matches and the file in the
-output folder still has that hash, so a deleted or edited output is always remade.
+Every output has a key (outputs.Output.key): a hash of everything it is made from (for the
+deck: the notes, their times, the notetype, decks and media; for a PDF: the exact HTML
+WeasyPrint lays out and the fonts), with the versions of the libraries and of this code. The
+record of the last build lives in .cache/studydeck/ (ignored by git), one file per output
+folder, with each output's key and the SHA-256 of the file written. An output is reused only if
+its key matches and the file in the output folder still has that hash, so a deleted or edited
+output is always remade. The record also holds every question the last build asked of its
+inputs (studydeck/reads.py) and its options: when all are the same, a build stops at the start.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -16,6 +19,8 @@ import os
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+
+from . import reads
 
 CACHE_DIR = Path(".cache") / "studydeck"
 _CODE = Path(__file__).resolve().parent
@@ -25,8 +30,8 @@ _CODE = Path(__file__).resolve().parent
 def _code_digest() -> str:
     """This package's own source: a change to the code is a change to every output."""
     digest = hashlib.sha256()
-    for path in sorted(_CODE.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(_CODE.rglob("*.py")):
+        digest.update(path.relative_to(_CODE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -35,7 +40,7 @@ def key(*parts) -> str:
     digest = hashlib.sha256()
     for part in (_code_digest(), _versions(), *parts):
         data = part if isinstance(part, bytes) else (
-            part if isinstance(part, str) else json.dumps(part, ensure_ascii=False, sort_keys=True))
+            part if isinstance(part, str) else json.dumps(part, ensure_ascii=False, sort_keys=True, default=str))
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogateescape")  # file names that are not UTF-8
         digest.update(len(data).to_bytes(8, "big") + data)
@@ -45,7 +50,8 @@ def key(*parts) -> str:
 @functools.cache
 def _versions() -> str:
     out = []
-    for dist in ("genanki", "weasyprint", "jinja2", "pyyaml", "fonttools"):
+    for dist in ("genanki", "weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools", "brotli",
+                 "jinja2", "pyyaml"):
         try:
             out.append(f"{dist}={metadata.version(dist)}")
         except metadata.PackageNotFoundError:
@@ -53,40 +59,28 @@ def _versions() -> str:
     return ",".join(out)
 
 
-def files_digest(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(os.fsencode(path.relative_to(folder).as_posix()) + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def inputs_digest(root: Path, files: list[Path], *parts) -> str:
-    """Everything a build reads, by content: when it equals the last build's, nothing changed."""
-    digest = hashlib.sha256()
-    for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            data = b"\0missing"
-        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        digest.update(os.fsencode(name) + b"\0" + len(data).to_bytes(8, "big") + data)
-    return key(digest.hexdigest(), *parts)
+def options_digest(options) -> str:
+    """Every field of the build's options, whatever fields there are."""
+    return key(dataclasses.asdict(options) | {"type": type(options).__qualname__})
 
 
 @dataclass
 class Record:
-    """What the last build into one output folder made: name -> {key, sha256, pages}, plus the
-    digest of all its inputs and its summary, for the no-op fast path."""
+    """What the last build into one output folder made: file name -> {key, sha256, figures}; and,
+    for stopping at the start when nothing changed, every question that build asked of its
+    inputs with a digest of the answer (studydeck/reads.py), its options and its result."""
 
     path: Path
     out: Path
     outputs: dict[str, dict] = field(default_factory=dict)
-    last: dict = field(default_factory=dict)  # inputs digest, result figures, names of its outputs
+    last: dict = field(default_factory=dict)  # reads, options, result, files (name -> sha256)
     error: str = ""
 
-    def unchanged(self, inputs: str) -> dict | None:
-        """The last build's result if its inputs are these and all its outputs are intact."""
-        if not inputs or self.last.get("inputs") != inputs:
+    def unchanged(self, options) -> dict | None:
+        """The last build's result if its options were these, every input reads the same and every
+        one of its outputs is intact in the output folder."""
+        if self.last.get("options") != options_digest(options) or not reads.unchanged(options.root,
+                                                                                       self.last.get("reads", {})):
             return None
         for name, sha in self.last.get("files", {}).items():
             try:
@@ -96,13 +90,13 @@ class Record:
                 return None
         return self.last.get("result")
 
-    def finish(self, inputs: str, result: dict, names: list[str]) -> None:
+    def finish(self, answers: dict[str, str], options, result: dict, names: list[str]) -> None:
         """Record this build; outputs in self.outputs were hashed when made or checked when reused."""
         files = {}
         for name in names:
             known = self.outputs.get(name, {}).get("sha256")
             files[name] = known or hashlib.sha256((self.out / name).read_bytes()).hexdigest()
-        self.last = {"inputs": inputs, "result": result, "files": files}
+        self.last = {"reads": answers, "options": options_digest(options), "result": result, "files": files}
 
     def fresh(self, name: str, output_key: str) -> dict | None:
         """The record of name if it can be reused as it is in the output folder, else None."""

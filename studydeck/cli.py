@@ -8,10 +8,10 @@ import sys
 import threading
 from pathlib import Path
 
-from .errors import BuildError, UsageError
-from .model import MAX_COLUMNS, PAPERS, PrintOptions
+from .errors import StudydeckError, UsageError
+from .model import MAX_COLUMNS, PAPERS, Options, PrintOptions
 
-EXIT_OK, EXIT_BAD_ENTRIES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_INTERRUPTED = 0, 130  # errors exit with their exit_code: 1 bad input, 2 bad usage
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
         return int(exc.code or 0)
-    from .pipeline import Options, build  # after parsing: --help stays instant
+    from .pipeline import build  # after parsing: --help stays instant
     from .progress import Reporter
 
     for stream in (sys.stdout, sys.stderr):  # a message never fails on a character it cannot encode
@@ -64,30 +64,20 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     if threading.current_thread() is threading.main_thread():  # `kill` stops a build as Ctrl-C does:
         signal.signal(signal.SIGTERM, _interrupt)              # workers and temporary files go with it
-    root = (args.root or _project_root()).resolve()
     reporter = Reporter(quiet=args.quiet)
     say = reporter.say
     try:
-        out = _output_folder(root, args.out)
-        if args.only == "deck" and (args.group or args.tag):
-            raise UsageError("--group and --tag choose what the printed sheets show; they do nothing "
-                             "with --only deck (the deck always holds every entry)")
-        printing = PrintOptions(args.paper, args.columns, tuple(dict.fromkeys(args.group)),
-                                tuple(dict.fromkeys(args.tag)))
+        options = _options(args)
         with reporter:
-            result = build(Options(root, out, args.only, args.check, args.strict, args.accept_removals,
-                                   args.locked, printing, args.changes_since), say, reporter.report)
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+            result = build(options, say, reporter.report)
     except KeyboardInterrupt:
         print("interrupted: the outputs and entries.lock are either all as they were or all new", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BuildError as exc:
-        if args.debug:
+    except StudydeckError as exc:
+        if args.debug and not isinstance(exc, UsageError):
             raise
         _report(exc)
-        return EXIT_BAD_ENTRIES
+        return exc.exit_code
     _report_problems(result.warnings)
     if args.check:
         say(f"ok: {result.entries} entries, {result.notes} notes, {result.cards} cards ({result.summary}); "
@@ -101,6 +91,16 @@ def main(argv: list[str] | None = None) -> int:
     for path in result.reused:
         say(f"up to date: {_shown(path)}")
     return EXIT_OK
+
+
+def _options(args) -> Options:
+    root = (args.root or _project_root()).resolve()
+    if args.only == "deck" and (args.group or args.tag):
+        raise UsageError("--group and --tag choose what the printed sheets show; they do nothing "
+                         "with --only deck (the deck always holds every entry)")
+    printing = PrintOptions(args.paper, args.columns, tuple(dict.fromkeys(args.group)), tuple(dict.fromkeys(args.tag)))
+    return Options(root, _output_folder(root, args.out), args.only, args.check, args.strict, args.accept_removals,
+                   args.locked, printing, args.changes_since)
 
 
 def _interrupt(signum, frame):
@@ -129,8 +129,8 @@ def _output_folder(root: Path, given: str | None) -> Path:
     return out
 
 
-def _report(exc: BuildError) -> None:
-    print(str(exc), file=sys.stderr)
+def _report(exc: StudydeckError) -> None:
+    print(f"error: {exc}" if isinstance(exc, UsageError) else str(exc), file=sys.stderr)
     _annotate(exc.problems)
 
 

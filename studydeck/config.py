@@ -5,14 +5,13 @@ an error, never a setting silently ignored.
 """
 from __future__ import annotations
 
-import os
 import re
 import tomllib
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import UsageError
 from .model import Config, Group, LintConfig
+from .reads import Reads
 
 VERSION_ENV = "STUDYDECK_VERSION"  # CI sets it from the release tag
 SDE = "SOURCE_DATE_EPOCH"  # reproducible-builds.org: the release's time, set by CI from the tagged commit
@@ -22,10 +21,10 @@ _KEYS = ("deck", "guid-prefix", "description", "source-url", "groups", "lint")
 _GROUP_KEYS = ("name", "label", "subdeck", "order")
 
 
-def source_date_epoch() -> int | None:
+def source_date_epoch(reads: Reads) -> int | None:
     """SOURCE_DATE_EPOCH as a time, None when unset or empty; a malformed one stops the build
     (reproducible-builds.org: a build must not silently ignore it)."""
-    value = os.environ.get(SDE, "")
+    value = reads.env(SDE) or ""
     if not value.strip():
         return None
     if not re.fullmatch(r"[0-9]+", value.strip()):
@@ -39,11 +38,11 @@ def _fail(message: str):
     raise UsageError(f"pyproject.toml: {message}")
 
 
-def load_config(root: Path) -> Config:
+def load_config(reads: Reads) -> Config:
     """Read [project].version and [tool.studydeck] from the project's pyproject.toml."""
-    path = root / "pyproject.toml"
+    path = reads.root / "pyproject.toml"
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
+        data = tomllib.loads(reads.text(path))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{path.name}: cannot read the configuration: {exc}") from None
     tool = data.get("tool", {}).get("studydeck")
@@ -56,7 +55,7 @@ def load_config(root: Path) -> Config:
     if "::" in deck or deck != deck.strip():
         _fail("[tool.studydeck] deck must not contain '::' or surrounding spaces")
     prefix = _text(tool, "guid-prefix", "[tool.studydeck] guid-prefix")
-    version = os.environ.get(VERSION_ENV, "").strip().removeprefix("v") or data.get("project", {}).get("version", "")
+    version = (reads.env(VERSION_ENV) or "").strip().removeprefix("v") or data.get("project", {}).get("version", "")
     if not isinstance(version, str) or not re.fullmatch(r"[0-9A-Za-z.+-]+", version or ""):
         raise UsageError(f"version '{version}' is not a version number")
     description = _text(tool, "description", "[tool.studydeck] description", default="")

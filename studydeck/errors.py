@@ -1,4 +1,8 @@
-"""The project's one exception family and the Problem it reports."""
+"""The project's one exception family and the Problem it reports.
+
+Every error a user can cause is a StudydeckError: the CLI prints it (its problems as
+file:line:col lines, then its message) and exits with its exit_code, never with a traceback.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,8 +45,15 @@ def _escape(text: str, property: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if property else text
 
 
-class BuildError(Exception):
-    """Anything the user must fix; the CLI prints it and exits 1 without a traceback."""
+class StudydeckError(Exception):
+    """The base of every error the user must fix."""
+
+    exit_code = 1
+    problems: list[Problem] = []
+
+
+class BuildError(StudydeckError):
+    """Bad input (entries, the lock, an output that cannot be written): exit 1."""
 
     def __init__(self, message: str, problems: list[Problem] | None = None):
         super().__init__(message)
@@ -54,5 +65,7 @@ class BuildError(Exception):
         return "\n".join(lines + [head]) if lines else head
 
 
-class UsageError(Exception):
-    """A bad command line or configuration; the CLI exits 2."""
+class UsageError(StudydeckError):
+    """A bad command line, configuration or environment: exit 2."""
+
+    exit_code = 2

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .errors import BuildError
+from .reads import Reads
+
 FONT_DIR = "fonts"
 
 
@@ -38,31 +41,27 @@ FACES = (
 ASCII = frozenset(chr(c) for c in range(32, 127))
 
 
-def font_files(templates: Path) -> list[Path]:
-    """The bundled font files; a missing one stops the build by name."""
-    from .errors import BuildError
-
-    paths = [templates / FONT_DIR / f.file for f in FACES]
-    for path in paths:
-        if not path.is_file():
-            raise BuildError(f"templates/{FONT_DIR}/{path.name} does not exist: the cards and the sheets need every "
-                             "bundled font (fonts.FACES)")
-    return paths
+def font_data(reads: Reads, templates: Path, face: Face) -> bytes:
+    """A bundled font file; a missing one stops the build by name."""
+    try:
+        return reads.bytes(templates / FONT_DIR / face.file)
+    except OSError:
+        raise BuildError(f"templates/{FONT_DIR}/{face.file} does not exist: the cards and the sheets need every "
+                         "bundled font (fonts.FACES)") from None
 
 
 @lru_cache(maxsize=8)
-def _cmap(path: Path) -> frozenset[int]:
+def _cmap(data: bytes) -> frozenset[int]:
     from fontTools.ttLib import TTFont  # comes with WeasyPrint
 
-    return frozenset(TTFont(path, lazy=True).getBestCmap())
+    return frozenset(TTFont(io.BytesIO(data), lazy=True).getBestCmap())
 
 
-def charset(templates: Path) -> frozenset[int]:
+def charset(reads: Reads, templates: Path) -> frozenset[int]:
     """Code points every text face (regular and bold) has a glyph for: all entry text must be
     drawable by them (code falls back to them where the monospace font lacks a character)."""
-    files = dict(zip(FACES, font_files(templates)))
-    sets = [_cmap(path) for face, path in files.items() if face.family == SANS]
-    return frozenset.intersection(*sets)
+    data = {face: font_data(reads, templates, face) for face in FACES}  # every face must be there
+    return frozenset.intersection(*(_cmap(d) for face, d in data.items() if face.family == SANS))
 
 
 def missing(text: str, chars: frozenset[int]) -> list[tuple[int, str]]:
@@ -77,23 +76,23 @@ class WebFont:
     data: bytes
 
 
-def web_fonts(templates: Path, text: frozenset[str], code: frozenset[str], cache: Path | None = None) -> list[WebFont]:
+def web_fonts(reads: Reads, templates: Path, text: frozenset[str], code: frozenset[str],
+              cache: Path | None = None) -> list[WebFont]:
     """WOFF2 subsets of every face: the text faces with `text`, the monospace ones with `code`."""
     out = []
     for face in FACES:
         chars = (code if face.family == MONO else text) | ASCII
-        source = templates / FONT_DIR / face.file
-        data = _subset(source.read_bytes(), face, frozenset(chars), cache)
+        data = _subset(font_data(reads, templates, face), face, frozenset(chars), cache)
         slug = face.family.lower().replace(" ", "-")
         out.append(WebFont(face, f"_{slug}-{face.weight}-{hashlib.sha256(data).hexdigest()[:12]}.woff2", data))
     return out
 
 
-def licences(templates: Path) -> dict[str, bytes]:
+def licences(reads: Reads, templates: Path) -> dict[str, bytes]:
     """The licence files, under names that change with their text, as Anki media."""
     out = {}
     for name in sorted({f.licence for f in FACES}):
-        data = (templates / FONT_DIR / name).read_bytes()
+        data = reads.bytes(templates / FONT_DIR / name)
         out[f"_studydeck-{Path(name).stem}-{hashlib.sha256(data).hexdigest()[:8]}.txt"] = data
     return out
 

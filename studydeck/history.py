@@ -8,38 +8,35 @@ uncommitted edits fall back to the file's modification time.
 """
 from __future__ import annotations
 
-import subprocess
 import time
-from pathlib import Path
+
+from .reads import Reads
 
 
-def content_times(root: Path, rels: list[str]) -> dict[str, int]:
+def content_times(reads: Reads, rels: list[str]) -> dict[str, int]:
     """rel path -> unix time of its last committed change, or its mtime if changed since."""
-    committed = _last_commits(root, rels)
-    dirty = _dirty(root, rels) if committed else set(rels)
+    committed = _last_commits(reads, rels)
+    dirty = _dirty(reads, rels) if committed else set(rels)
     now = int(time.time())
     out = {}
     for rel in rels:
         if rel in committed and rel not in dirty:
             out[rel] = committed[rel]
         else:
-            out[rel] = min(int((root / rel).stat().st_mtime), now)
+            out[rel] = min(reads.mtime(reads.root / rel), now)
     return out
 
 
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout if done.returncode == 0 else None
+def _git(reads: Reads, *args: str) -> str | None:
+    out = reads.git(*args)
+    return out.decode("utf-8", "surrogateescape") if out is not None else None
 
 
-def _last_commits(root: Path, rels: list[str]) -> dict[str, int]:
+def _last_commits(reads: Reads, rels: list[str]) -> dict[str, int]:
     """One walk of the history: the newest commit time that touched each path."""
-    if _git(root, "rev-parse", "--show-prefix") != "\n":  # not a repo, or root is not its top
+    if _git(reads, "rev-parse", "--show-prefix") != "\n":  # not a repo, or root is not its top
         return {}
-    log = _git(root, "log", "--format=%x00%ct", "--name-only", "--no-renames", "--", *sorted(set(rels)))
+    log = _git(reads, "log", "--format=%x00%ct", "--name-only", "--no-renames", "--", *sorted(set(rels)))
     if log is None:
         return {}
     wanted, out = set(rels), {}
@@ -51,8 +48,9 @@ def _last_commits(root: Path, rels: list[str]) -> dict[str, int]:
     return out
 
 
-def _dirty(root: Path, rels: list[str]) -> set[str]:
-    status = _git(root, "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all", "--", *sorted(set(rels)))
+def _dirty(reads: Reads, rels: list[str]) -> set[str]:
+    status = _git(reads, "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all", "--",
+                  *sorted(set(rels)))
     if status is None:
         return set(rels)
     return {item[3:] for item in status.split("\x00") if len(item) > 3}

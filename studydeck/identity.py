@@ -20,9 +20,9 @@ import json
 from dataclasses import dataclass
 
 from . import releases as rel
-from .deck import Note, note_guid
+from .notes import Note, note_guid
 from .errors import BuildError, Problem
-from .lock import LOCK_NAME, Lock, NoteRecord
+from .lock import LOCK_NAME, Lock, NoteRecord, NotetypeRecord
 from .model import Config, Entry
 
 
@@ -56,6 +56,10 @@ class Changes:
 
 def content_hash(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def notetype_hash(nt) -> str:
+    return content_hash(nt.id, nt.name, nt.fields, nt.template, nt.front, nt.back, nt.css)
 
 
 def note_hash(note: Note) -> str:
@@ -150,13 +154,11 @@ class Clock:
     content_times: dict[str, int]  # project-relative path -> time
     release_time: int | None
 
-    def first_time(self, digest: str, before: dict | NoteRecord | None, content_time: int) -> int:
+    def first_time(self, digest: str, before: NoteRecord | NotetypeRecord | None, content_time: int) -> int:
         """The time entries.lock keeps for this content: the locked one while it is unchanged."""
-        locked_hash, locked_mod = (before.get("hash"), before.get("mod", 0)) if isinstance(before, dict) else \
-            (before.hash, before.mod) if before is not None else (None, -1)
-        if locked_hash == digest:
-            return locked_mod
-        floor = max(self.releases[-1].time + 1 if self.releases else 0, locked_mod + 1)
+        if before is not None and before.hash == digest:
+            return before.mod
+        floor = max(self.releases[-1].time + 1 if self.releases else 0, (before.mod if before else -1) + 1)
         return max(self.release_time if self.release_time is not None else content_time, floor)
 
     def shipped(self, guid: str, digest: str, first: int) -> int:
@@ -179,14 +181,15 @@ def identify(entries: list[Entry], notes: list[Note], lock: Lock, renamed: dict[
     return out
 
 
-def notetype_times(clock: Clock, digest: str, lock: Lock, paths: list[str]) -> tuple[dict, int]:
+def notetype_times(clock: Clock, digest: str, lock: Lock, paths: list[str]) -> tuple[NotetypeRecord, int]:
     """The notetype's record for the lock, and the time Anki gets for it."""
-    first = clock.first_time(digest, lock.notetype or None, max(clock.content_times[p] for p in paths))
+    first = clock.first_time(digest, lock.notetype, max(clock.content_times[p] for p in paths))
     released = rel.notetype_time(list(clock.releases), digest)
-    return {"hash": digest, "mod": first}, released if released is not None else first
+    return NotetypeRecord(digest, first), released if released is not None else first
 
 
-def update(lock: Lock, notes: list[NoteIdentity], notetype: dict, gone: list[str], version: str) -> tuple[Lock, Changes]:
+def update(lock: Lock, notes: list[NoteIdentity], notetype: NotetypeRecord, gone: list[str],
+           version: str) -> tuple[Lock, Changes]:
     """The lock after this build, and what changed since the one before."""
     new, added, changed, renames = Lock(notetype=notetype, removed=dict(lock.removed)), [], [], []
     for n in notes:

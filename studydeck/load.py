@@ -1,13 +1,13 @@
 """entries/*.yaml -> YAML node trees that remember the line and column of every value."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from .errors import Problem
+from .reads import Reads
 
 MAX_FILE_BYTES = 64 * 1024  # an entry is a page of text; anything larger is a mistake
 SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")}
@@ -134,14 +134,10 @@ def _compose(text: str) -> yaml.Node | None:
     return yaml.compose(text, Loader=_Loader)
 
 
-def entry_files(entries_dir: Path) -> list[Path]:
+def entry_files(reads: Reads, entries_dir: Path) -> list[Path]:
     """The entry files (*.yaml, *.yml) in entries/ and its subfolders, sorted by path so every
     build sees them in the same order. Hidden files and folders (.git, .drafts) are skipped."""
-    out = []
-    for folder, dirs, files in os.walk(entries_dir, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        out += [Path(folder) / f for f in files if f.endswith((".yaml", ".yml")) and not f.startswith(".")]
-    return sorted((p for p in out if p.is_file()), key=lambda p: p.relative_to(entries_dir).as_posix())
+    return [p for p in reads.files(entries_dir) if p.suffix in (".yaml", ".yml") and p.is_file()]
 
 
 def outside(root: Path, path: Path) -> Problem | None:
@@ -168,9 +164,9 @@ def rel_path(root: Path, path: Path) -> str:
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def load(path: Path, rel: str) -> tuple[Source | None, list[Problem]]:
+def load(reads: Reads, path: Path, rel: str) -> tuple[Source | None, list[Problem]]:
     """Read and compose one file; on failure return the problems instead."""
-    data = path.read_bytes()
+    data = reads.bytes(path)
     if len(data) > MAX_FILE_BYTES:
         return None, [Problem(rel, 0, 0, "", f"file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}")]
     try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BuildError, Problem
+from .reads import Reads
 
 LOCK_NAME = "entries.lock"
 FORMAT = 2
@@ -41,27 +42,36 @@ class NoteRecord:
         return data
 
 
+@dataclass(frozen=True)
+class NotetypeRecord:
+    """The notetype as the lock remembers it: its content hash and the time it was first built with."""
+
+    hash: str = ""
+    mod: int = -1
+
+
 @dataclass
 class Lock:
     notes: dict[str, NoteRecord] = field(default_factory=dict)  # "entry/key" -> record
     removed: dict[str, NoteRecord] = field(default_factory=dict)  # tombstones: their GUIDs stay reserved
-    notetype: dict = field(default_factory=dict)  # the notetype's content hash and time: {"hash", "mod"}
+    notetype: NotetypeRecord | None = None
 
     def to_bytes(self) -> bytes:
-        data = {"format": FORMAT, "notetype": self.notetype,
+        nt = {"hash": self.notetype.hash, "mod": self.notetype.mod} if self.notetype else {}
+        data = {"format": FORMAT, "notetype": nt,
                 "notes": {n: r.to_json() for n, r in self.notes.items()},
                 "removed": {n: r.to_json() for n, r in self.removed.items()}}
         return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
-def read_lock(root: Path) -> Lock:
-    path = root / LOCK_NAME
-    if not path.exists():
+def read_lock(reads: Reads) -> Lock:
+    path = reads.root / LOCK_NAME
+    if not reads.exists(path):
         return Lock()
-    return read_lock_file(path, LOCK_NAME)
+    return read_lock_file(reads, path, LOCK_NAME)
 
 
-def read_lock_file(path: Path, shown: str | None = None) -> Lock:
+def read_lock_file(reads: Reads, path: Path, shown: str | None = None) -> Lock:
     """A lock file; an empty file stands for "no earlier release" (every note is new).
 
     Every mistake in it is a Problem with its line and column: a hand-edited or half-merged
@@ -69,7 +79,7 @@ def read_lock_file(path: Path, shown: str | None = None) -> Lock:
     """
     shown = shown or str(path)
     try:
-        data = path.read_bytes()
+        data = reads.bytes(path)
     except OSError as exc:
         raise BuildError(f"{shown}: cannot read it ({exc.strerror})") from None
     if not data.strip():
@@ -126,7 +136,8 @@ class _Reader:
                 not _is_time(notetype.get("mod", 0)):
             self.add("notetype", "must be an object with a string hash and a whole-number mod", "notetype")
             notetype = {}
-        return Lock(self.records(doc, "notes"), self.records(doc, "removed"), dict(notetype))
+        record = NotetypeRecord(notetype["hash"], notetype.get("mod", 0)) if notetype.get("hash") else None
+        return Lock(self.records(doc, "notes"), self.records(doc, "removed"), record)
 
     def records(self, doc: dict, part: str) -> dict[str, NoteRecord]:
         items = doc.get(part, {})

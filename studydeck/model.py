@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 Pos = tuple[int, int]  # (line, column), 1-based; (0, 0) when unknown
@@ -79,6 +80,26 @@ class Config:
 PAPERS = {"a4": "A4", "letter": "letter"}  # --paper value -> CSS page size
 PAPER_WIDTH_MM = {"a4": 210.0, "letter": 215.9}
 MAX_COLUMNS = 4
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line asks of one build. Every field is part of the check that stops a
+    rebuild whose inputs did not change (pipeline, cache.Record): a new one joins it by itself."""
+
+    root: Path
+    out: Path
+    only: str | None = None  # "deck", "sheet", "worksheet" or None for all
+    check: bool = False
+    strict: bool = False  # card-quality warnings are errors
+    accept_removals: bool = False
+    locked: bool = False
+    printing: "PrintOptions" = None  # None: PrintOptions()
+    changes_since: Path | None = None  # a previous release's entries.lock for CHANGES.md
+
+    def __post_init__(self):
+        if self.printing is None:
+            object.__setattr__(self, "printing", PrintOptions())
 
 
 @dataclass(frozen=True)

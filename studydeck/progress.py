@@ -24,8 +24,10 @@ class Reporter:
             from rich.console import Console
             from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+            # auto_refresh=False: no drawing thread (the PDF workers are forked from this process);
+            # the display is redrawn on every message, and the build sends one every 0.1 s.
             self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                                      console=Console(stderr=True), transient=True)
+                                      console=Console(stderr=True), transient=True, auto_refresh=False)
             self._progress.start()
         return self
 
@@ -52,3 +54,4 @@ class Reporter:
             self._tasks[key] = self._progress.add_task(text, total=None)
         else:
             self._progress.update(self._tasks[key], description=text)
+        self._progress.refresh()

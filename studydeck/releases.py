@@ -10,9 +10,9 @@ previous release. The times live in git, where every clone of a commit sees the 
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass
-from pathlib import Path
+
+from .reads import Reads
 
 TAG_PATTERN = "v*"
 
@@ -25,20 +25,20 @@ class Release:
     notetype: str  # the notetype's content hash ("" when unknown)
 
 
-def read(root: Path, lock_name: str, pattern: str = TAG_PATTERN) -> list[Release]:
+def read(reads: Reads, lock_name: str, pattern: str = TAG_PATTERN) -> list[Release]:
     """Releases whose tag is in HEAD's history, oldest first; [] outside a git repository."""
-    refs = _git(root, "for-each-ref", "--merged=HEAD", "--format=%(refname:short)%00%(*objectname)%(objectname)"
-                "%00%(*committerdate:unix)%(committerdate:unix)", f"refs/tags/{pattern}")
+    refs = reads.git("for-each-ref", "--merged=HEAD", "--format=%(refname:short)%00%(*objectname)%(objectname)"
+                     "%00%(*committerdate:unix)%(committerdate:unix)", f"refs/tags/{pattern}")
     if not refs:
         return []
     tags = []
-    for line in refs.splitlines():
+    for line in refs.decode("utf-8", "surrogateescape").splitlines():
         name, obj, when = line.split("\0")
         commit = obj[:len(obj) // 2] if len(obj) in (80, 128) else obj  # annotated: commit, then tag object
         if when.isdigit():
             tags.append((int(when), name, commit))
     tags.sort()
-    locks = _blobs(root, [f"{commit}:{lock_name}" for _, _, commit in tags])
+    locks = _blobs(reads, [f"{commit}:{lock_name}" for _, _, commit in tags])
     out = []
     for (when, name, _), data in zip(tags, locks):
         notes, notetype = _hashes(data)
@@ -75,24 +75,14 @@ def _hashes(data: bytes | None) -> tuple[dict[str, str], str]:
         return {}, ""  # an unreadable lock of an old release: its notes count as changed since
 
 
-def _git(root: Path, *args: str, stdin: bytes | None = None) -> str | None:
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=60, input=stdin)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
-
-
-def _blobs(root: Path, specs: list[str]) -> list[bytes | None]:
+def _blobs(reads: Reads, specs: list[str]) -> list[bytes | None]:
     """The contents of commit:path specs, in one `git cat-file --batch` (None where missing)."""
     if not specs:
         return []
-    try:
-        done = subprocess.run(["git", "-C", str(root), "cat-file", "--batch"], input="\n".join(specs).encode() + b"\n",
-                              capture_output=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
+    data = reads.git("cat-file", "--batch", stdin="\n".join(specs).encode() + b"\n")
+    if data is None:
         return [None] * len(specs)
-    out, data = [], done.stdout
+    out = []
     for _ in specs:
         header, _, data = data.partition(b"\n")
         parts = header.split()

@@ -12,10 +12,10 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 ENV = {"SOURCE_DATE_EPOCH": "1700000000", "STUDYDECK_VERSION": "1.0.0"}
 
 
-def build_golden(tmp: Path) -> dict:
+def build_golden(tmp: Path, **env: str) -> dict:
     """Build in a fresh git repository whose one commit is dated, as a release build is."""
     project = copy_project(tmp / "p", with_git=True)
-    done = run_build(project, env=ENV)
+    done = run_build(project, env={**ENV, **env})
     assert done.returncode == 0, done.stderr
     paths = outputs(project)
     hashes = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((project / "dist").iterdir())}

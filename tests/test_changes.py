@@ -7,7 +7,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from conftest import copy_project, import_apkg, new_collection, outputs, run_build
-from studydeck.changes import code
+from studydeck.outputs.changes import code
 
 HOSTILE_TERM = 'R&D *x_y* "q" [a](https://evil.example) @octocat #12 <b>b</b> `t` :smile: www.evil.example \\s'
 

@@ -12,11 +12,13 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, import_apkg, new_collection
-from studydeck import apkg, deck, fonts, identity, markup
+from studydeck import apkg, fonts, identity, markup
+from studydeck import notes as deck
 from studydeck.config import load_config
 from studydeck.errors import BuildError
 from studydeck.lock import Lock
-from studydeck.pipeline import read_entries
+from studydeck.project import read_entries
+from studydeck.reads import Reads
 
 # Characters Anki, HTML, Markdown or our markup give meaning to, and some Korean.
 ALPHABET = list("가나다한국어쿠버네티스 abcXYZ019 <>&\"'[]{}:;/\\$^~|#@%!?.,-_=+()\n")
@@ -97,17 +99,18 @@ def test_random_valid_entries_import_and_every_card_shows_its_answer(tmp_path_fa
            "points": ["하나", "둘", "셋"]}
     (root / "entries" / "fuzz.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
     try:
-        entries = read_entries(root, load_config(root), fonts.charset(root / "templates"))
+        reads = Reads(root)
+        entries = read_entries(reads, load_config(reads), fonts.charset(reads, root / "templates"))
     except BuildError as exc:  # generated text the rules refuse (a hint equal to nothing, ...): not this test's case
         event(f"refused: {exc.problems[0].message[:40] if exc.problems else exc}")
         assume(False)
     event("built")
-    config = load_config(root)
+    config = load_config(reads)
     guids, _ = identity.assign_guids(entries, Lock(), config)
     notes = deck.notes(entries, config, guids)
     package = Path(root) / "deck.apkg"
     mods = {n.guid: 1_700_000_000 for n in notes}
-    package.write_bytes(apkg.pack(notes, deck.notetype(root / "templates"), deck.deck_names(config), "", mods,
+    package.write_bytes(apkg.pack(notes, deck.notetype(reads, root / "templates"), deck.deck_names(config), "", mods,
                                   1_700_000_000))
     col = new_collection(Path(root) / "anki")
     try:

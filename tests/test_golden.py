@@ -27,3 +27,10 @@ def test_the_preview_is_the_golden_one(made):
 
 def test_every_output_has_the_golden_bytes(made):
     assert made["hashes"] == json.loads((GOLDEN / "hashes.json").read_text("utf-8"))
+
+
+def test_workers_started_by_spawn_make_the_same_bytes(tmp_path):
+    """spawn is how macOS and Windows start processes: the workers get plain data, not a copy of
+    this process, and must not need more."""
+    made = build_golden(tmp_path, STUDYDECK_START_METHOD="spawn")
+    assert made["hashes"] == json.loads((GOLDEN / "hashes.json").read_text("utf-8"))

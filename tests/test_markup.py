@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from studydeck import markup
-from studydeck.deck import to_anki
+from studydeck.notes import to_anki
 from studydeck.typeset import Blank, to_sheet
 
 

@@ -6,7 +6,7 @@ import types
 import pytest
 
 from conftest import ROOT
-from studydeck import pdf
+from studydeck import layout as pdf
 
 
 @pytest.mark.parametrize("font", ["Pretendard-Regular.ttf", "Pretendard-Bold.ttf"])

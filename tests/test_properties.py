@@ -7,12 +7,13 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from studydeck import markup
-from studydeck.deck import to_anki
+from studydeck.notes import to_anki
 from studydeck.typeset import to_sheet
 from studydeck.errors import BuildError
 from studydeck.load import Source, load
 from studydeck.config import load_config
-from studydeck.pipeline import read_entries
+from studydeck.project import read_entries
+from studydeck.reads import Reads
 from studydeck.validate import validate
 
 TOKENS = list("{}[]:-#!&*|>'\"\n\t ,.c1가나?%@`\\") + ["{{c1::", "}}", "::", "id: ", "\udcff", "\ufeff",
@@ -32,7 +33,7 @@ DATA = st.recursive(SCALARS, lambda inner: st.one_of(
 def test_loader_only_reports_problems(tmp_path, text):
     path = tmp_path / "e.yaml"
     path.write_text(text, "utf-8", errors="surrogateescape")
-    source, problems = load(path, "entries/e.yaml")
+    source, problems = load(Reads(tmp_path), path, "entries/e.yaml")
     assert (source is None) == bool(problems)
     if source is not None:
         validate([source], ("object", "개념"))
@@ -73,7 +74,7 @@ def test_read_entries_raises_only_build_error(tmp_path_factory, files):
     for i, text in enumerate(files):
         (root / "entries" / f"{i}.yaml").write_text(text, "utf-8", errors="surrogateescape")
     try:
-        read_entries(root, load_config(ROOT))
+        read_entries(Reads(root), load_config(Reads(ROOT)))
     except BuildError:
         pass
 
@@ -81,7 +82,7 @@ def test_read_entries_raises_only_build_error(tmp_path_factory, files):
 def test_deeply_nested_yaml_is_a_problem_not_a_crash(tmp_path):
     path = tmp_path / "deep.yaml"
     path.write_text("[" * 20000, "utf-8")
-    source, problems = load(path, "entries/deep.yaml")
+    source, problems = load(Reads(tmp_path), path, "entries/deep.yaml")
     assert source is None
     assert [str(p) for p in problems] == ["entries/deep.yaml: YAML nesting is too deep"]
 

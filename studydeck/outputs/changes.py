@@ -7,13 +7,27 @@ from __future__ import annotations
 
 import re
 
-from .deck import anki_text
-from .identity import Changes
-from .lock import Lock
-from .model import Config
+from ..identity import Changes as Diff
+from ..lock import Lock
+from ..model import Config
+from ..notes import anki_text
+from . import Made, Output
 
 
-def render(config: Config, changes: Changes, lock: Lock, notetype_name: str) -> str:
+class Changes(Output):
+    """dist/CHANGES.md, every build (it is cheap)."""
+
+    name, cheap = "changes", True
+
+    def files(self, project) -> list[str]:
+        return ["CHANGES.md"]
+
+    def make(self, project, say) -> Made:
+        text = render(project.config, project.changes, project.lock, project.notetype.name)
+        return Made({"CHANGES.md": text.encode()})
+
+
+def render(config: Config, changes: Diff, lock: Lock, notetype_name: str) -> str:
     """CHANGES.md: notes added, changed, renamed and removed in this version."""
     out = [f"# {config.deck} {config.version}", ""]
     if not (changes.added or changes.changed or changes.renamed or changes.removed or changes.dropped):

@@ -12,16 +12,33 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import jinja2
 from markupsafe import Markup
 
-from . import fonts
-from .model import Config, Entry, PrintOptions
-from .typeset import to_sheet
+from .. import fonts
+from ..jinja import environment
+from ..model import Config, Entry, PrintOptions
+from ..reads import Reads
+from ..typeset import to_sheet
+from ..write import safe_stem
+from . import Made, Output
+
+
+class Preview(Output):
+    """dist/<deck>.html with the cheat sheet (cheap: made every time, written if it differs)."""
+
+    name, only, cheap = "preview", "sheet", True
+
+    def files(self, project) -> list[str]:
+        return [f"{safe_stem(project.config.deck)}{project.options.printing.suffix()}.html"]
+
+    def make(self, project, say) -> Made:
+        page = render(project.entries, project.config, project.templates, project.built, project.options.printing,
+                      project.web_fonts, project.reads)
+        return Made({self.files(project)[0]: page.encode()})
 
 
 def render(entries: list[Entry], config: Config, templates: Path, built: int, opts: PrintOptions,
-           web_fonts: list[fonts.WebFont]) -> str:
+           web_fonts: list[fonts.WebFont], reads: Reads) -> str:
     """The preview page of the entries opts selects, in reading order."""
     titles = {e.id: e.title for e in entries}
     shown = opts.select(entries)
@@ -32,12 +49,10 @@ def render(entries: list[Entry], config: Config, templates: Path, built: int, op
         if members:
             sections.append({"id": f"group-{group.name}", "label": group.label, "entries": members})
     font_css = fonts.css(web_fonts, url=lambda f: "data:font/woff2;base64," + base64.b64encode(f.data).decode())
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True,
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     when = datetime.fromtimestamp(built, timezone.utc)
-    return env.get_template("preview.html.j2").render(
+    return environment(templates, reads).get_template("preview.html.j2").render(
         deck=config.deck, version=config.version, date=when.strftime("%Y-%m-%d"), count=len(shown),
-        sections=sections, css=Markup(font_css + (templates / "preview.css").read_text("utf-8")))
+        sections=sections, css=Markup(font_css + reads.text(templates / "preview.css")))
 
 
 def _entry(entry: Entry, titles: dict[str, str], shown: set[str]) -> dict:

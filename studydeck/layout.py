@@ -1,4 +1,10 @@
-"""WeasyPrint: the sheets' HTML -> PDF, loading files from templates/ only, failing on any warning."""
+"""The printed sheets' layout: Documents -> PDF with WeasyPrint, in worker processes.
+
+WeasyPrint loads files from templates/ only and any warning it logs fails the build. A
+document is laid out, then again with what each layout taught (refit), until it is settled.
+Workers get plain data (a sheets.Document: strings and numbers) and work the same whether
+they are started by fork, forkserver or spawn (the default on macOS and Windows).
+"""
 from __future__ import annotations
 
 import io
@@ -13,7 +19,7 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from .errors import BuildError
-from .sheet import Fit
+from .sheets import Document, Fit
 
 
 # Evening a section's last page costs a second layout of the whole document: about 0.2 s per
@@ -22,16 +28,13 @@ from .sheet import Fit
 BALANCE_MAX_PAGES = 8
 
 
-def render(documents: dict[str, Callable], templates: Path, built: int, columns: int,
+def render(documents: dict[str, Document], templates: Path,
            report: Callable[[str, str], None] | None = None) -> dict[str, tuple[bytes, int]]:
     """name -> (PDF bytes, page count) for each document, laid out in this process with one font setup.
 
-    documents: name -> make(fit) returning a sheet.Document. The first layout fills
-    columns one after the other (fast), which leaves a section's last page with one full
-    column and an empty one, and can leave a section heading alone at a page's foot. When
-    it does, the document is laid out once more with the items of that page split into
-    columns of even height (measured in the first layout) and that section on a new page.
-    (WeasyPrint's own column-fill: balance gave the same picture 10 to 30 times slower.)
+    The first layout fills columns one after the other (fast), which leaves a section's last
+    page with one full column and empty ones, and can leave a section heading alone at a
+    page's foot. refit says what to change; the document is laid out again until settled.
 
     The subset fonts keep the bundled font's own timestamp (see _speed_up_font_subsetting).
     Any warning WeasyPrint logs (a font that did not load, a CSS value it ignored, a file
@@ -53,23 +56,22 @@ def render(documents: dict[str, Callable], templates: Path, built: int, columns:
     fonts, fetcher, base = FontConfiguration(), _fetcher(templates), templates.resolve().as_uri() + "/"
 
     def layout(document):
-        return HTML(string=document.html, base_url=base, url_fetcher=fetcher).render(font_config=fonts)
+        return HTML(string=document.html(), base_url=base, url_fetcher=fetcher).render(font_config=fonts)
 
     out = {}
     try:
-        for name, make in documents.items():
+        for name, document in documents.items():
             if progress:
                 progress.name = name
-            document = make(None)
             doc = layout(document)
             if len(doc.pages) <= BALANCE_MAX_PAGES:
-                fit = refit(doc, document, columns)
-                while fit != (document.fit or Fit()):  # a flow's decision moved what follows it: lay out again
+                fit = refit(doc, document)
+                while fit != document.fit:  # a flow's decision moved what follows it: lay out again
                     if progress:
                         progress.prefix = "balancing the columns, "
-                    document = make(fit)
+                    document = replace(document, fit=fit)
                     doc = layout(document)
-                    fit = refit(doc, document, columns)
+                    fit = refit(doc, document)
                 if progress:
                     progress.prefix = ""
             out[name] = (doc.write_pdf(), len(doc.pages))
@@ -85,35 +87,48 @@ def render(documents: dict[str, Callable], templates: Path, built: int, columns:
     return out
 
 
-def start(documents: dict[str, Callable], templates: Path, built: int, columns: int,
+def start(documents: dict[str, Document], templates: Path,
           report: Callable[[str, str], None] | None = None) -> "Pending":
     """Begin rendering: with two or more documents and cores, each in its own process, so they
     (and the deck, packed meanwhile by the caller) use every core. Pending.result() waits."""
-    return Pending(documents, templates, built, columns, report)
+    return Pending(documents, templates, report)
+
+
+START_METHOD = "STUDYDECK_START_METHOD"  # the tests run the workers under "spawn" too
+
+
+def _context():
+    """fork where there is fork and this process runs no other thread (a fork copies a lock
+    another thread holds; the live status redraws from this thread for that reason): the
+    workers start with WeasyPrint already imported. spawn otherwise (macOS, Windows)."""
+    import multiprocessing
+    import threading
+
+    method = os.environ.get(START_METHOD) or (
+        "fork" if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 else "spawn")
+    return multiprocessing.get_context(method)
 
 
 class Pending:
-    def __init__(self, documents, templates, built, columns, report):
-        self._args = (templates, built, columns)
-        self._documents, self._report = documents, report
+    def __init__(self, documents, templates, report):
+        self._documents, self._templates, self._report = documents, templates, report
         self._pool = self._queue = None
         if len(documents) > 1 and (os.cpu_count() or 1) > 1:
-            import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            context = multiprocessing.get_context("fork")  # the children inherit the loaded entries
+            context = _context()
             self._queue = context.SimpleQueue() if report else None
             _remove_stale_scratch()
             # the workers' temporary files, removed here (or by a later build if this one is killed)
             self._scratch = tempfile.mkdtemp(prefix=f"studydeck-{os.getpid()}-")
             self._pool = ProcessPoolExecutor(min(len(documents), os.cpu_count() or 1), mp_context=context,
                                              initializer=_worker_init, initargs=(self._queue, self._scratch))
-            self._futures = {name: self._pool.submit(_work, name, make, *self._args)
-                             for name, make in documents.items()}
+            self._futures = {name: self._pool.submit(_work, name, document, str(templates))
+                             for name, document in documents.items()}
 
     def result(self) -> dict[str, tuple[bytes, int]]:
         if self._pool is None:
-            return render(self._documents, *self._args, report=self._report)
+            return render(self._documents, self._templates, report=self._report)
         from concurrent.futures import FIRST_EXCEPTION, wait
 
         try:
@@ -121,6 +136,8 @@ class Pending:
             while pending:
                 _, pending = wait(pending, timeout=0.1, return_when=FIRST_EXCEPTION)
                 self._drain()
+                if self._report:
+                    self._report("", "waiting for the sheets ...")  # keeps the live status moving
                 if any(f.done() and f.exception() for f in self._futures.values()):
                     break
             return {name: f.result() for name, f in self._futures.items()}
@@ -200,9 +217,9 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _work(name: str, make: Callable, templates: Path, built: int, columns: int) -> tuple[bytes, int]:
+def _work(name: str, document: Document, templates: str) -> tuple[bytes, int]:
     report = (lambda n, what: _QUEUE.put((n, what))) if _QUEUE is not None else None
-    return render({name: make}, templates, built, columns, report)[name]
+    return render({name: document}, Path(templates), report)[name]
 
 
 class _Forward(logging.Handler):
@@ -220,7 +237,7 @@ class _Forward(logging.Handler):
             self.report(self.name, "writing the PDF")
 
 
-def refit(doc, document, columns: int):
+def refit(doc, document: Document) -> Fit:
     """The sheet.Fit for the next layout, from where this one (made with document.fit) put things.
 
     Flows are settled one at a time, in document order, because settling one moves all that
@@ -239,7 +256,7 @@ def refit(doc, document, columns: int):
     last question, so it needs no page of its own. pdf.render lays out again until refit
     returns the fit the layout was made with.
     """
-    fit = document.fit or Fit()
+    fit, columns = document.fit, document.columns
     where, last, heights = _measure(doc)
     cuts, breaks, settled = dict(fit.cuts), set(fit.breaks), set(fit.settled)
     for name, anchors in document.flows.items():

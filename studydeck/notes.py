@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import markup
 from .model import Config, Entry
+from .reads import Reads
 
 # The notetype. Anki refuses to update notes whose notetype's fields or templates changed
 # (it imports a copy instead), so these names are frozen and pinned by a test. See README,
@@ -60,16 +61,18 @@ def subdeck(config: Config, group: str) -> str:
     return f"{config.deck}::{config.group(group).subdeck}"
 
 
-def notetype(templates: Path, font_css: str = "") -> Notetype:
+CARD_FILES = ("front.html", "back.html", "card.css")  # in templates/card/
+
+
+def notetype(reads: Reads, templates: Path, font_css: str = "") -> Notetype:
     """Our cloze notetype; its text lives in templates/card/, and font_css (the @font-face rules
     of the fonts the deck carries) goes before its CSS."""
-    card = templates / "card"
-    return Notetype(NOTETYPE_ID, NOTETYPE_NAME, FIELDS, TEMPLATE_NAME,
-                    (card / "front.html").read_text("utf-8"), (card / "back.html").read_text("utf-8"),
-                    font_css + (card / "card.css").read_text("utf-8"))
+    front, back, css = (reads.text(templates / "card" / name) for name in CARD_FILES)
+    return Notetype(NOTETYPE_ID, NOTETYPE_NAME, FIELDS, TEMPLATE_NAME, front, back, font_css + css)
 
 
-def characters(entries: list[Entry], templates: Path, config: Config) -> tuple[frozenset[str], frozenset[str]]:
+def characters(reads: Reads, entries: list[Entry], templates: Path,
+               config: Config) -> tuple[frozenset[str], frozenset[str]]:
     """Every character the cards and the preview may show, and those set as code: the entries,
     the words of the templates, and the configuration's names and labels."""
     text, code = set(), set()
@@ -83,9 +86,9 @@ def characters(entries: list[Entry], templates: Path, config: Config) -> tuple[f
         for tree in trees:
             text.update(markup.plain(tree))
             code.update(*(n.text for n in _code_nodes(tree)))
-    for path in sorted(templates.rglob("*")):
-        if path.suffix in (".html", ".j2", ".css", ".toml") and path.is_file():
-            text.update(path.read_text("utf-8"))
+    for path in reads.files(templates):
+        if path.suffix in (".html", ".j2", ".css"):
+            text.update(reads.text(path))
     return frozenset(c for c in text if not c.isspace()), frozenset(c for c in code if not c.isspace())
 
 
@@ -120,6 +123,11 @@ def _answers(tree: tuple) -> tuple[tuple[int, str], ...]:
     for ordinal, answer, _ in markup.answers(tree):
         found.setdefault(ordinal, []).append(" ".join(answer.split()))
     return tuple((n, " / ".join(a)) for n, a in sorted(found.items()))
+
+
+def description(config: Config) -> str:
+    """Shown on Anki's deck overview."""
+    return f"쿠버네티스 오브젝트와 네트워크 개념 클로즈 카드. 버전 {config.version}."
 
 
 def deck_names(config: Config) -> list[str]:

@@ -12,54 +12,84 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import jinja2
 from markupsafe import Markup
 
 from . import markup
-from .typeset import Blank, to_sheet
+from .jinja import environment
 from .model import PAPERS, Config, Entry, PrintOptions
+from .reads import Reads
+from .typeset import Blank, to_sheet
 
 KINDS = ("sheet", "worksheet")
 
 
 @dataclass(frozen=True)
-class Document:
-    html: str
-    flows: dict[str, list[str]]  # multi-column flow -> the anchor (element id) of each item in it
-    headings: dict[str, str]  # flow -> the anchor of the heading above it
-    fit: "Fit" = None  # what the document was made with
-    whole: frozenset[str] = frozenset()  # flows whose items never break across columns
+class Fit:
+    """What a layout taught, for the next one: see layout.refit."""
+
+    cuts: dict[str, list[int]] = field(default_factory=dict)  # flow -> [its first item on its last page]
+    # (balanced by WeasyPrint), or [that, the index starting column 2, ...] (set in columns of even height)
+    breaks: frozenset[str] = frozenset()  # flows whose heading was left alone at a page's foot
+    key_inline: bool = False  # the worksheet's key fits below the last question: no page of its own
+    settled: frozenset[str] = frozenset()  # flows decided (layout.refit settles them in document order)
 
 
 @dataclass(frozen=True)
-class Fit:
-    """What a first layout taught: see pdf.render."""
+class Document:
+    """A printed document as plain data: the page with a marker where each multi-column flow
+    goes, and each flow's items as HTML. Document.html(fit) puts them together for a layout,
+    so a worker process can lay it out again and again with nothing but this (and the fonts)."""
 
-    cuts: dict[str, list[int]] = field(default_factory=dict)  # flow -> [first item on its last page, start of
-    # column 2, ...]: those items are set in columns of even height
-    breaks: frozenset[str] = frozenset()  # flows whose heading was left alone at a page's foot
-    key_inline: bool = False  # the worksheet's key fits below the last question: no page of its own
-    settled: frozenset[str] = frozenset()  # flows decided (pdf.refit settles them in document order)
+    kind: str  # "sheet" or "worksheet"
+    frame: str
+    items: dict[str, tuple[tuple[str, str], ...]]  # flow -> ((anchor, HTML), ...) in order
+    headings: dict[str, str]  # flow -> the anchor of the heading above it
+    columns: int
+    whole: frozenset[str] = frozenset()  # flows whose items never break across columns
+    fit: Fit = Fit()  # what html() was last asked for (layout.refit starts from it)
+
+    @property
+    def flows(self) -> dict[str, list[str]]:
+        """flow -> the anchor (element id) of each item in it."""
+        return {name: [anchor for anchor, _ in items] for name, items in self.items.items()}
+
+    def html(self) -> str:
+        out = self.frame
+        for name, items in self.items.items():
+            out = out.replace(f"\0flow:{name}\0", _flow(name, items, self.fit.cuts.get(name), self.columns))
+            out = out.replace(f"\0break:{name}\0", " new-page" if name in self.fit.breaks else "")
+        return out.replace("\0inline:key\0", " inline" if self.fit.key_inline else "")
+
+
+def _flow(name: str, items: tuple[tuple[str, str], ...], cuts: list[int] | None, columns: int) -> str:
+    """The flow's items, filled column after column (fast to lay out; an item may continue in
+    the next column). With cuts (see Fit), the items that start on the page where it ends are
+    set apart, balanced, so a section never ends in one full column beside empty ones."""
+    html = [h for _, h in items]
+    cuts = cuts or [len(html)]
+    out = f'\n<div class="flow" id="flow-{name}">\n{"".join(html[:cuts[0]])}\n</div>\n'
+    if len(cuts) == 1 and cuts[0] < len(html):
+        out += f'\n<div class="flow tail">\n{"".join(html[cuts[0]:])}\n</div>\n'
+    elif cuts[0] < len(html):
+        bounds = cuts + [len(html)] * (columns - len(cuts) + 1)
+        cols = "".join(f'\n<div class="col">\n{"".join(html[bounds[i]:bounds[i + 1]])}\n</div>\n'
+                       for i in range(columns))
+        out += f'\n\n<div class="cols">\n{cols}\n</div>\n'
+    return out
 
 
 def render(kind: str, entries: list[Entry], config: Config, templates: Path, built: int,
-           opts: PrintOptions, fit: Fit | None = None) -> Document:
-    """The document as standalone HTML (also the PDF's source), for the entries opts selects.
-
-    Items flow column after column, which is fast to lay out. fit (from a first layout, see
-    pdf.render) sets the items on a flow's last page in columns of even height and starts
-    a section on a new page when its heading would stand alone at the foot of one.
-    """
+           opts: PrintOptions, reads: Reads) -> Document:
+    """The document for the entries opts selects, in reading order (Document.html() is the
+    standalone HTML WeasyPrint lays out)."""
     titles = {e.id: e.title for e in entries}  # related entries outside a subset keep their names
     entries = opts.select(entries)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True,
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     when = datetime.fromtimestamp(built, timezone.utc)
     page = {"deck": config.deck, "version": config.version, "date": when.strftime("%Y-%m-%d"),
             "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "paper": PAPERS[opts.paper],
             "columns": opts.columns, "subset": _subset_label(opts, config), "count": len(entries),
             "side": opts.SIDE_MARGIN_MM, "gap": opts.COLUMN_GAP_MM, "body_pt": opts.BODY_PT,
-            "css": Markup((templates / "sheet.css").read_text("utf-8"))}
+            "css": Markup(reads.text(templates / "sheet.css"))}
     if kind == "sheet":
         sections = [(g, [_sheet_entry(e, titles) for e in entries if e.group == g.name]) for g in config.groups]
     else:
@@ -67,16 +97,23 @@ def render(kind: str, entries: list[Entry], config: Config, templates: Path, bui
         sections = [(g, [_worksheet_entry(e, numbers, opts.column_em) for e in entries if e.group == g.name])
                     for g in config.groups]
     sections = [{"group": g.name, "label": g.label, "entries": es} for g, es in sections if es]
-    flows = {f"{kind}-{s['group']}": [e["anchor"] for e in s["entries"]] for s in sections}
+    anchors = {f"{kind}-{s['group']}": [e["anchor"] for e in s["entries"]] for s in sections}
     if kind == "worksheet":
-        flows["key"] = [f"key-{e['number']}" for s in sections for e in s["entries"]]
+        anchors["key"] = [f"key-{e['number']}" for s in sections for e in s["entries"]]
     key = [{"entry": e, "heading": s["label"] if i == 0 else None}
            for s in sections for i, e in enumerate(s["entries"])]  # the worksheet's answer key
-    fit = fit or Fit()
-    html = env.get_template(f"{kind}.html.j2").render(sections=sections, key=key, tails=fit.cuts,
-                                                      breaks=fit.breaks, key_inline=fit.key_inline, **page)
+    made: dict[str, list[str]] = {}
+
+    def collect(name, items, caller) -> Markup:
+        made[name] = [str(caller(item)) for item in items]
+        return Markup(f"\0flow:{name}\0")
+
+    env = environment(templates, reads)
+    frame = env.get_template(f"{kind}.html.j2").render(sections=sections, key=key, collect=collect,
+                                                       mark=lambda kind, name: Markup(f"\0{kind}:{name}\0"), **page)
+    items = {name: tuple(zip(anchors[name], made[name])) for name in anchors}
     headings = {f"{kind}-{s['group']}": f"group-{s['group']}" for s in sections}
-    return Document(html, flows, headings, fit, frozenset({"key"}) if kind == "worksheet" else frozenset())
+    return Document(kind, frame, items, headings, opts.columns, frozenset({"key"}) if kind == "worksheet" else frozenset())
 
 
 def _subset_label(opts: PrintOptions, config: Config) -> str:

@@ -1,0 +1,64 @@
+"""The outputs: one module each, all with the same small interface (like Sphinx's builders).
+
+An Output says which files it writes for the options of a build, what it is made from (its
+cache key: the very data it turns into bytes), and makes those bytes from the Project; one that
+is slow and needs nothing from this process (the PDFs) hands out a job a worker process does.
+A new output is a module here and one line in OUTPUTS.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..model import Options
+
+
+@dataclass
+class Made:
+    """An output's files, and what the build reports of them (e.g. pages)."""
+
+    files: dict[str, bytes]
+    figures: dict = field(default_factory=dict)
+
+
+class Output:
+    """The interface; see the modules in this package."""
+
+    name = ""  # as the build reports it
+    only: str | None = None  # the --only value that selects it; None: every build makes it
+    cheap = False  # made every time, and written only when its bytes differ (no cache key)
+    worker = False  # make() returns a Job, done in a worker process (plain data in and out)
+
+    def wanted(self, options: Options) -> bool:
+        return options.only is None or self.only is None or options.only == self.only
+
+    def files(self, project) -> list[str]:
+        """The names it writes in the output folder, for these options."""
+        raise NotImplementedError
+
+    def key(self, project) -> str | None:
+        """A digest of everything its bytes are made from; None for a cheap output."""
+        return None
+
+    def make(self, project, say: Callable[[str], None]) -> Made | "Job":
+        """Its files' bytes, or a Job for a worker process."""
+        raise NotImplementedError
+
+
+@dataclass
+class Job:
+    """Work for a worker process: plain data in, (bytes, figures) out (see layout.start)."""
+
+    document: object  # a sheets.Document
+    file: str
+
+
+def registry() -> list[Output]:
+    """Every output, in the order the build makes them (the slow ones first: they start workers)."""
+    from .changes import Changes
+    from .deck import Deck
+    from .preview import Preview
+    from .sheet import Sheet
+    from .worksheet import Worksheet
+
+    return [Sheet(), Worksheet(), Deck(), Preview(), Changes()]

@@ -1,0 +1,34 @@
+"""dist/<deck>.pdf: the cheat sheet (sheets.py makes its HTML, layout.py its PDF in a worker)."""
+from __future__ import annotations
+
+import hashlib
+
+from .. import cache, fonts, layout, sheets
+from ..write import safe_stem
+from . import Job, Output
+
+
+class Sheet(Output):
+    name = only = kind = "sheet"
+    suffix = ""
+    worker = True
+
+    def __init__(self):
+        self._document = None  # made once a build: it is also the cache key
+
+    def files(self, project) -> list[str]:
+        return [f"{safe_stem(project.config.deck)}{project.options.printing.suffix()}{self.suffix}.pdf"]
+
+    def document(self, project) -> sheets.Document:
+        if self._document is None:
+            self._document = sheets.render(self.kind, project.entries, project.config, project.templates,
+                                           project.built, project.options.printing, project.reads)
+        return self._document
+
+    def key(self, project) -> str:
+        document = self.document(project)
+        faces = [hashlib.sha256(fonts.font_data(project.reads, project.templates, f)).hexdigest() for f in fonts.FACES]
+        return cache.key(self.kind, document.html(), document.columns, faces, layout.BALANCE_MAX_PAGES)
+
+    def make(self, project, say) -> Job:
+        return Job(self.document(project), self.files(project)[0])

@@ -1,0 +1,9 @@
+"""dist/<deck>-worksheet.pdf: the worksheet, made as the cheat sheet is."""
+from __future__ import annotations
+
+from .sheet import Sheet
+
+
+class Worksheet(Sheet):
+    name = only = kind = "worksheet"
+    suffix = "-worksheet"

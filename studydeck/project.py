@@ -1,0 +1,132 @@
+"""Gather: everything every output is made from, read and checked once, before anything is made.
+
+Project is the one parsed document of a build (in Sphinx's words): the configuration, the
+entries in reading order, every note with its identity and time, the fonts, the lock to write
+and what changed. Every check runs here, whatever is built: an entry is valid or not, for all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import fonts, history, identity, lint, lock, notes, releases
+from .config import load_config, source_date_epoch
+from .errors import BuildError, Problem, UsageError
+from .load import entry_files, load, outside, rel_path, unreadable_name
+from .model import Config, Entry, Options, PrintOptions
+from .order import in_reading_order
+from .reads import Reads
+from .validate import validate
+
+FONT_CACHE = Path(".cache") / "studydeck" / "fonts"
+
+
+@dataclass(frozen=True)
+class Project:
+    options: Options
+    reads: Reads = field(compare=False, repr=False)
+    config: Config
+    entries: list[Entry]
+    notes: list[notes.Note]
+    notetype: notes.Notetype
+    mods: dict[str, int]  # GUID -> the note's modification time
+    notetype_mod: int
+    web_fonts: list[fonts.WebFont]  # the deck's and the preview's fonts
+    built: int  # the release's time (SOURCE_DATE_EPOCH), else the newest content's: the sheets' date
+    lock: lock.Lock  # entries.lock after this build
+    changes: identity.Changes
+    warnings: list[Problem]
+
+    @property
+    def root(self) -> Path:
+        return self.options.root
+
+    @property
+    def templates(self) -> Path:
+        return self.options.root / "templates"
+
+    @property
+    def lock_bytes(self) -> bytes:
+        return self.lock.to_bytes()
+
+
+def gather(options: Options, reads: Reads) -> Project:
+    """The Project for options, every problem raised (BuildError) before any output is made."""
+    root, templates = options.root, options.root / "templates"
+    config = load_config(reads)
+    sde = source_date_epoch(reads)
+    entries = read_entries(reads, config, fonts.charset(reads, templates))
+    if options.only != "deck":
+        check_selection(entries, options.printing, config)
+    old_lock = lock.read_lock(reads)
+    guids, renamed = identity.assign_guids(entries, old_lock, config)
+    gone = identity.check_missing(entries, old_lock, renamed, options.accept_removals)
+    text, code = notes.characters(reads, entries, templates, config)
+    web_fonts = fonts.web_fonts(reads, templates, text, code, root / FONT_CACHE)
+    notetype = notes.notetype(reads, templates, fonts.css(web_fonts))
+    made = notes.notes(entries, config, guids)
+    card_files = [f"templates/card/{name}" for name in notes.CARD_FILES]
+    clock = identity.Clock(tuple(releases.read(reads, lock.LOCK_NAME)),
+                           history.content_times(reads, sorted({e.path for e in entries}) + card_files), sde)
+    ids = identity.identify(entries, made, old_lock, renamed, clock)
+    nt_record, nt_mod = identity.notetype_times(clock, identity.notetype_hash(notetype), old_lock, card_files)
+    new_lock, changes = identity.update(old_lock, ids, nt_record, gone, config.version)
+    if options.changes_since is not None:  # a release lists what changed since the previous one
+        changes = identity.diff(lock.read_lock_file(reads, options.changes_since), new_lock, config.version)
+    mods = {i.guid: i.mod for i in ids}
+    project = Project(options, reads, config, entries, made, notetype, mods, nt_mod, web_fonts,
+                      sde if sde is not None else max([nt_mod, *mods.values()]), new_lock, changes,
+                      lint.check(entries, old_lock, renamed, config.lint))
+    _check_lock_and_warnings(project)
+    return project
+
+
+def read_entries(reads: Reads, config: Config, charset: frozenset[int] | None = None) -> list[Entry]:
+    """Every entry file, loaded and validated, in reading order; all problems of all files at once.
+
+    With a charset (the bundled text font's), text the sheets could not show is a problem too.
+    """
+    root = reads.root
+    folder = root / "entries"
+    if not folder.is_dir():
+        raise BuildError(f"no entries/ folder in {root}")
+    sources, problems = [], []
+    for path in entry_files(reads, folder):
+        if (problem := outside(root, path) or unreadable_name(root, path)) is not None:
+            problems.append(problem)
+            continue
+        source, found = load(reads, path, rel_path(root, path))
+        problems += found
+        if source is not None:
+            sources.append(source)
+    entries, found = validate(sources, config.group_names, charset, frozenset(lint.RULES))
+    problems += found
+    if problems:
+        raise BuildError(f"{len(problems)} problem(s) in entries/; nothing was written", problems)
+    if not entries:
+        raise BuildError("entries/ holds no entry files (*.yaml)")
+    return in_reading_order(entries, config)
+
+
+def check_selection(entries: list[Entry], printing: PrintOptions, config: Config) -> None:
+    """--group and --tag must name something there is, and select at least one entry."""
+    unknown = [g for g in printing.groups if g not in config.group_names]
+    if unknown:
+        raise UsageError(f"--group {unknown[0]}: no such group; groups: {', '.join(config.group_names)}")
+    tags = sorted({t for e in entries for t in e.tags})
+    unknown = [t for t in printing.tags if t not in tags]
+    if unknown:
+        raise UsageError(f"--tag {unknown[0]}: no entry has this tag; tags in use: {', '.join(tags)}")
+    if not printing.select(entries):
+        raise UsageError("--group and --tag together select no entry; nothing to print")
+
+
+def _check_lock_and_warnings(project: Project) -> None:
+    options = project.options
+    if options.strict and project.warnings:
+        raise BuildError(f"{len(project.warnings)} card-quality warning(s), and --strict makes them errors; "
+                         "nothing was written", project.warnings)
+    path = options.root / lock.LOCK_NAME
+    if options.locked and (not path.exists() or path.read_bytes() != project.lock_bytes):
+        raise BuildError(f"{lock.LOCK_NAME} is out of date ({project.changes.summary()}); run 'python build.py' "
+                         f"and commit {lock.LOCK_NAME}")

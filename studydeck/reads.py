@@ -1,0 +1,129 @@
+"""Everything a build reads, by content: files, folder listings, file times, environment
+variables and git's answers.
+
+Every stage reads its inputs through one Reads object, which remembers each question and a
+digest of its answer. A build records them (with its options and this code's digest); the next
+build asks every question again before doing anything, and when each answer is the same,
+nothing changed and it stops there. An input or a setting a stage starts to read joins that
+check by being read: nobody keeps a list of the inputs.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+
+def _digest(data: bytes | str | None) -> str:
+    if data is None:
+        return "-"
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    return hashlib.sha256(data).hexdigest()
+
+
+class Reads:
+    """The reading side of a build: ask through it, and the question and its answer are kept."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.answers: dict[str, str] = {}  # a question (JSON) -> the digest of its answer
+
+    def _keep(self, question: list, answer) -> None:
+        self.answers[json.dumps(question, ensure_ascii=False)] = _digest(answer)
+
+    def _path(self, path: Path) -> str:
+        path = Path(path)
+        return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
+
+    def bytes(self, path: Path) -> bytes:
+        """The file's content; an OSError (a missing file) is the caller's, and is kept too."""
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            self._keep(["file", self._path(path)], None)
+            raise
+        self._keep(["file", self._path(path)], data)
+        return data
+
+    def text(self, path: Path) -> str:
+        return self.bytes(path).decode("utf-8")
+
+    def exists(self, path: Path) -> bool:
+        found = Path(path).exists()
+        self._keep(["exists", self._path(path)], str(found))
+        return found
+
+    def files(self, folder: Path) -> list[Path]:
+        """Every file under folder, hidden ones left out, sorted; links followed."""
+        found = list_files(Path(folder))
+        self._keep(["files", self._path(folder)], _listing(found, Path(folder)))
+        return found
+
+    def mtime(self, path: Path) -> int:
+        when = int(Path(path).stat().st_mtime)
+        self._keep(["mtime", self._path(path)], str(when))
+        return when
+
+    def env(self, name: str) -> str | None:
+        value = os.environ.get(name)
+        self._keep(["env", name], value)
+        return value
+
+    def git(self, *args: str, stdin: bytes = b"") -> bytes | None:
+        """git's output in the project; None when git fails or is missing."""
+        out = run_git(self.root, args, stdin)
+        self._keep(["git", list(args), stdin.decode("utf-8", "surrogateescape")], out)
+        return out
+
+    def record(self) -> dict[str, str]:
+        return dict(sorted(self.answers.items()))
+
+
+def list_files(folder: Path) -> list[Path]:
+    out = []
+    if folder.is_dir():
+        for parent, dirs, names in os.walk(folder, followlinks=True):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            out += [Path(parent) / n for n in names if not n.startswith(".")]
+    return sorted(out, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def _listing(files: list[Path], folder: Path) -> str:
+    return "\n".join(p.relative_to(folder).as_posix() for p in files)
+
+
+def run_git(root: Path, args, stdin: bytes = b"") -> bytes | None:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=60, input=stdin)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def unchanged(root: Path, recorded: dict[str, str]) -> bool:
+    """Whether every question a build asked gets the same answer now."""
+    return bool(recorded) and all(_answer(root, json.loads(q)) == d for q, d in recorded.items())
+
+
+def _answer(root: Path, question: list) -> str:
+    kind, argument = question[0], question[1]
+    path = Path(argument) if os.path.isabs(str(argument)) else root / str(argument)
+    try:
+        if kind == "file":
+            return _digest(path.read_bytes())
+        if kind == "exists":
+            return _digest(str(path.exists()))
+        if kind == "files":
+            return _digest(_listing(list_files(path), path))
+        if kind == "mtime":
+            return _digest(str(int(path.stat().st_mtime)))
+        if kind == "env":
+            return _digest(os.environ.get(argument))
+        if kind == "git":
+            return _digest(run_git(root, argument, question[2].encode("utf-8", "surrogateescape")))
+    except OSError:
+        return _digest(None)
+    return "unknown question"
