@@ -23,7 +23,6 @@ import os
 import platform
 import random
 import re
-import resource
 import shutil
 import statistics
 import subprocess
@@ -204,7 +203,8 @@ def measure(n: int, runs: int, workdir: Path) -> dict:
 
 
 def machine() -> str:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
+    with open("/proc/cpuinfo") as info:
+        cpu = next((ln.split(":", 1)[1].strip() for ln in info if ln.startswith("model name")), "?")
     return (f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, Python "
             f"{platform.python_version()}, libharfbuzz-subset: "
             f"{'yes' if _has_hb_subset() else 'no (fontTools subsets fonts)'}")

@@ -94,7 +94,7 @@ def main() -> None:
     print("| shape | " + " | ".join(f"{kb} KB" for kb in sizes) + " | s per KB (smallest -> largest) |")
     print("|---|" + "---|" * len(sizes) + "---|")
     for shape, times in rows:
-        per = [t / kb for t, kb in zip(times, sizes)]
+        per = [t / kb for t, kb in zip(times, sizes, strict=True)]
         print(f"| {shape} | " + " | ".join(f"{t:.1f} s" for t in times) + f" | {per[0]:.2f} -> {per[-1]:.2f} |")
 
 

@@ -20,10 +20,10 @@ import json
 from dataclasses import dataclass
 
 from . import releases as rel
-from .notes import Note, note_guid
 from .errors import BuildError, Problem
 from .lock import LOCK_NAME, Lock, NoteRecord, NotetypeRecord
 from .model import Config, Entry
+from .notes import Note, note_guid
 
 
 @dataclass(frozen=True)

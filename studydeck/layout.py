@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import replace
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from .errors import BuildError
 from .sheets import Document, Fit
-
 
 # Evening a section's last page costs a second layout of the whole document: about 0.2 s per
 # page here. Up to this many pages it is worth it (a 3-page sheet: +0.35 s); beyond, the last
@@ -88,7 +87,7 @@ def render(documents: dict[str, Document], templates: Path,
 
 
 def start(documents: dict[str, Document], templates: Path,
-          report: Callable[[str, str], None] | None = None) -> "Pending":
+          report: Callable[[str, str], None] | None = None) -> Pending:
     """Begin rendering: with two or more documents and cores, each in its own process, so they
     (and the deck, packed meanwhile by the caller) use every core. Pending.result() waits."""
     return Pending(documents, templates, report)

@@ -177,7 +177,7 @@ def load(reads: Reads, path: Path, rel: str) -> tuple[Source | None, list[Proble
         return None, [Problem(rel, line, col, "", f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}; "
                                                    "save the file as UTF-8")]
     text = text.removeprefix("\ufeff")
-    if not text.strip() or all(l.lstrip().startswith("#") or not l.strip() for l in text.splitlines()):
+    if not text.strip() or all(line.lstrip().startswith("#") or not line.strip() for line in text.splitlines()):
         return None, [Problem(rel, 0, 0, "", "file is empty")]
     try:
         node = _compose(text)

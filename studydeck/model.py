@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 Pos = tuple[int, int]  # (line, column), 1-based; (0, 0) when unknown
 
 
@@ -94,7 +93,7 @@ class Options:
     strict: bool = False  # card-quality warnings are errors
     accept_removals: bool = False
     locked: bool = False
-    printing: "PrintOptions" = None  # None: PrintOptions()
+    printing: PrintOptions = None  # None: PrintOptions()
     changes_since: Path | None = None  # a previous release's entries.lock for CHANGES.md
 
     def __post_init__(self):

@@ -3,14 +3,14 @@ write them all at once (or none)."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from . import cache, layout, lock
 from .errors import Problem
 from .model import Options
-from .outputs import Job, Made, registry
+from .outputs import Made, registry
 from .project import Project, gather
 from .reads import Reads
 from .write import recover, write_all
@@ -97,7 +97,8 @@ def _reused(output, key: str, project: Project, record: cache.Record, result: Re
     if not all(seen):
         return False
     result.reused += [project.options.out / name for name in names]
-    result.pages.update({output.name: s["pages"] for s in seen if "pages" in s})
+    if pages := [s["pages"] for s in seen if "pages" in s]:
+        result.pages[output.name] = pages[-1]
     return True
 
 

@@ -19,7 +19,7 @@ class Reporter:
         self._progress = None
         self._tasks: dict[str, int] = {}
 
-    def __enter__(self) -> "Reporter":
+    def __enter__(self) -> Reporter:
         if self.live:
             from rich.console import Console
             from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

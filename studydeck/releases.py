@@ -40,7 +40,7 @@ def read(reads: Reads, lock_name: str, pattern: str = TAG_PATTERN) -> list[Relea
     tags.sort()
     locks = _blobs(reads, [f"{commit}:{lock_name}" for _, _, commit in tags])
     out = []
-    for (when, name, _), data in zip(tags, locks):
+    for (when, name, _), data in zip(tags, locks, strict=True):
         notes, notetype = _hashes(data)
         out.append(Release(name, when, notes, notetype))
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html as htmllib
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from markupsafe import Markup
@@ -84,7 +84,7 @@ def render(kind: str, entries: list[Entry], config: Config, templates: Path, bui
     standalone HTML WeasyPrint lays out)."""
     titles = {e.id: e.title for e in entries}  # related entries outside a subset keep their names
     entries = opts.select(entries)
-    when = datetime.fromtimestamp(built, timezone.utc)
+    when = datetime.fromtimestamp(built, UTC)
     page = {"deck": config.deck, "version": config.version, "date": when.strftime("%Y-%m-%d"),
             "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "paper": PAPERS[opts.paper],
             "columns": opts.columns, "subset": _subset_label(opts, config), "count": len(entries),
@@ -111,7 +111,7 @@ def render(kind: str, entries: list[Entry], config: Config, templates: Path, bui
     env = environment(templates, reads)
     frame = env.get_template(f"{kind}.html.j2").render(sections=sections, key=key, collect=collect,
                                                        mark=lambda kind, name: Markup(f"\0{kind}:{name}\0"), **page)
-    items = {name: tuple(zip(anchors[name], made[name])) for name in anchors}
+    items = {name: tuple(zip(anchors[name], made[name], strict=True)) for name in anchors}
     headings = {f"{kind}-{s['group']}": f"group-{s['group']}" for s in sections}
     return Document(kind, frame, items, headings, opts.columns, frozenset({"key"}) if kind == "worksheet" else frozenset())
 

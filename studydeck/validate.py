@@ -30,7 +30,7 @@ STR = "tag:yaml.org,2002:str"
 # Invisible characters that change how text reads or is parsed: bidi overrides ("Trojan
 # source"), a byte order mark inside text, and the line/paragraph separators.
 _INVISIBLE = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u2028\u2029")
-_RUN = re.compile(r"\S{%d,}" % (MAX_RUN + 1))
+_RUN = re.compile(rf"\S{{{MAX_RUN + 1},}}")
 
 
 @dataclass
@@ -320,7 +320,7 @@ def _points(ctx: _Ctx, fields) -> tuple[tuple, ...] | None:
     if len(texts) != len(node.value):
         return None
     trees = []
-    for i, (text, pnode) in enumerate(zip(texts, node.value)):
+    for i, (text, pnode) in enumerate(zip(texts, node.value, strict=True)):
         lead = len(pnode.value) - len(pnode.value.lstrip())
         try:
             tree = markup.parse(text, allow_cloze=False)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import pdfplumber
 import pypdf
 import yaml
-
 from conftest import ROOT
+
 from studydeck import markup
 
 MM = 72 / 25.4
@@ -73,7 +74,7 @@ def segments(page) -> list[dict]:
     out = []
     for row in rows:
         text = row[0]["text"]
-        for a, b in zip(row, row[1:]):
+        for a, b in pairwise(row):
             text += (" " if b["x0"] - a["x1"] > 0.15 * a["size"] else "") + b["text"]
         out.append({"top": min(c["top"] for c in row), "x0": row[0]["x0"], "x1": row[-1]["x1"], "text": text,
                     "size": max(c["size"] for c in row), "chars": row})
@@ -173,7 +174,7 @@ _NO_BREAK_BEFORE = set("/)]}!?,.:;")
 def _first_word_width(segment) -> float:
     """Width of the first unit a line could break after: up to the first gap that allows a break."""
     chars = segment["chars"]
-    end = next((i for i, (a, b) in enumerate(zip(chars, chars[1:])) if b["x0"] - a["x1"] > 0.15 * a["size"]
+    end = next((i for i, (a, b) in enumerate(pairwise(chars)) if b["x0"] - a["x1"] > 0.15 * a["size"]
                 and b["text"] not in _NO_BREAK_BEFORE), len(chars) - 1)
     return chars[end]["x1"] - chars[0]["x0"]
 
@@ -184,7 +185,7 @@ def premature_breaks(path, columns: int, minimum: int = 50) -> list[tuple[str, s
     for page in pages(path):
         column = column_width(page, columns)
         lines = [s for s in in_reading_order(page, columns) if s["text"] != "•" and s["top"] > MARGINS["top"]]
-        for a, b in zip(lines, lines[1:]):
+        for a, b in pairwise(lines):
             same_paragraph = (abs(a["size"] - b["size"]) < 0.1 and 0 < b["top"] - a["top"] < 1.7 * a["size"]
                               and -1 < b["x0"] - a["x0"] < 4 * MM and 8 < a["size"] < 9
                               and not b["text"].startswith("•"))

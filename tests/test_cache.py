@@ -4,7 +4,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from conftest import DECK_STEM, copy_project, outputs, run_build
 
 SDE = {"SOURCE_DATE_EPOCH": "1700000000"}  # the printed date: otherwise any content change moves it

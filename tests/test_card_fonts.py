@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from fontTools.ttLib import TTFont
-
 from conftest import copy_project, import_apkg, new_collection, outputs, run_build
+from fontTools.ttLib import TTFont
 
 DECK_BUDGET = 300 * 1024  # bytes: the default deck, its fonts included (README, "Importing into Anki")
 OURS = {"StudyDeck-Sans", "StudyDeck-Sans-Bold", "StudyDeck-Mono", "StudyDeck-Mono-Bold"}

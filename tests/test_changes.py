@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import copy_project, import_apkg, new_collection, outputs, run_build
 from markdown_it import MarkdownIt
 
-from conftest import copy_project, import_apkg, new_collection, outputs, run_build
 from studydeck.outputs.changes import code
 
 HOSTILE_TERM = 'R&D *x_y* "q" [a](https://evil.example) @octocat #12 <b>b</b> `t` :smile: www.evil.example \\s'
@@ -49,7 +49,7 @@ def test_entry_text_in_the_release_notes_is_never_live_and_its_search_finds_the_
     done = run_build(project, "--only", "deck", "--accept-removals")
     assert done.returncode == 0, done.stderr
     changes = outputs(project)["changes"].read_text("utf-8")
-    line = next(l for l in changes.splitlines() if l.startswith("- `pod/hostile`"))
+    line = next(ln for ln in changes.splitlines() if ln.startswith("- `pod/hostile`"))
     search = re.search(r"search (`+) ?(.*?) ?\1$", line).group(2)
     col = new_collection(tmp_path / "anki")
     import_apkg(col, v1)

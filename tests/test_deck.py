@@ -5,8 +5,8 @@ import html
 import re
 
 import yaml
-
 from conftest import ROOT, import_apkg
+
 from studydeck import notes as deck
 
 ENTRIES = {p.stem: yaml.safe_load(p.read_text("utf-8")) for p in sorted((ROOT / "entries").glob("*.yaml"))}

@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 
 import yaml
+from conftest import ROOT, import_apkg, new_collection
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, import_apkg, new_collection
 from studydeck import apkg, fonts, identity, markup
 from studydeck import notes as deck
 from studydeck.config import load_config

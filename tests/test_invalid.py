@@ -4,8 +4,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
-from conftest import ROOT, copy_project, outputs, run_build
+from conftest import ROOT, copy_project, run_build
 
 INVALID = ROOT / "tests" / "data" / "invalid"
 EXPECTED = {

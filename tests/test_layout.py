@@ -3,7 +3,6 @@ and no column ends half empty before its section does."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import copy_project, run_build
 from pdfcheck import GAP, MARGINS, column_gaps, column_width, pages
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from conftest import copy_project, import_apkg, outputs, run_build
-from studydeck.load import MAX_FILE_BYTES
 from test_deck import visible
+
+from studydeck.load import MAX_FILE_BYTES
 
 
 def _edges() -> str:

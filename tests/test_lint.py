@@ -4,7 +4,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from conftest import ROOT, copy_project, run_build
 
 LINT = ROOT / "tests" / "data" / "lint"
@@ -51,7 +50,7 @@ def _check(project, name, *args):
 
 
 def _warnings(project, done, name):
-    return [l for l in done.stderr.splitlines() if l.startswith(f"entries/zz-{name}.yaml:")]
+    return [ln for ln in done.stderr.splitlines() if ln.startswith(f"entries/zz-{name}.yaml:")]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -93,7 +92,7 @@ def test_a_card_whose_answer_became_another_warns_and_a_rewording_does_not(tmp_p
     project = copy_project(tmp_path / "p")
     pod = project / "entries" / "pod.yaml"
     text = pod.read_text("utf-8")
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if "{{c2::가장 작은}}" in l)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if "{{c2::가장 작은}}" in ln)
     col = text.splitlines()[line - 1].index("{{c2::") + 1
     pod.write_text(text.replace("{{c2::가장 작은}}", "{{c2::컨테이너 묶음}}"), "utf-8")
     done = run_build(project, "--check")

@@ -5,7 +5,6 @@ import json
 import os
 
 import pytest
-
 from conftest import copy_project, run_build
 
 
@@ -17,7 +16,7 @@ def _damage(project, change) -> None:
 
 
 def _line_of(project, needle: str) -> int:
-    return next(i for i, l in enumerate((project / "entries.lock").read_text("utf-8").splitlines(), 1) if needle in l)
+    return next(i for i, ln in enumerate((project / "entries.lock").read_text("utf-8").splitlines(), 1) if needle in ln)
 
 
 @pytest.mark.parametrize("change, field, message", [

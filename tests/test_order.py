@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 
 import pypdf
-
 from conftest import copy_project, import_apkg, outputs, run_build
 from pdfcheck import reading_order
+
 from studydeck.order import title_key
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import types
 
 import pytest
-
 from conftest import ROOT
+
 from studydeck import layout as pdf
 
 

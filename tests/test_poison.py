@@ -6,8 +6,8 @@ import re
 
 import pypdf
 import pytest
-
 from conftest import ROOT, copy_project, import_apkg, outputs, run_build
+
 from studydeck import layout, sheets
 from studydeck.errors import BuildError
 

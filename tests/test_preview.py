@@ -7,7 +7,6 @@ import io
 import re
 
 from fontTools.ttLib import TTFont
-
 from pdfcheck import reading_order
 
 

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import pypdf
 import pytest
-
 from conftest import DECK_STEM, copy_project, run_build
 from pdfcheck import ENTRIES, MARGINS, MM, embedded_fonts, pages, premature_breaks, segments, squash
-
 
 A4_WIDTH = 595.28
 

@@ -5,6 +5,7 @@ import dataclasses
 import os
 
 from conftest import copy_project
+
 from studydeck import cache, pipeline
 from studydeck.model import Options
 from studydeck.reads import Reads, unchanged

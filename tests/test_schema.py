@@ -6,7 +6,6 @@ import json
 import jsonschema
 import pytest
 import yaml
-
 from conftest import ROOT
 
 SCHEMA = json.loads((ROOT / "entries" / "schema.json").read_text("utf-8"))

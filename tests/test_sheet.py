@@ -5,10 +5,20 @@ import re
 
 import pypdf
 import pytest
-
 from conftest import DECK_STEM
-from pdfcheck import (ENTRIES, HANGUL, MARGINS, MM, embedded_fonts, pages, premature_breaks, segments,
-                      source_words, squash)
+from pdfcheck import (
+    ENTRIES,
+    HANGUL,
+    MARGINS,
+    MM,
+    embedded_fonts,
+    pages,
+    premature_breaks,
+    segments,
+    source_words,
+    squash,
+)
+
 from studydeck import markup
 
 A4 = (595.28, 841.89)
@@ -96,7 +106,7 @@ def test_text_stays_inside_the_printable_area(built, kind):
                 continue
             seen += 1
             assert MARGINS["left"] - 0.5 <= c["x0"] and c["x1"] <= width - MARGINS["right"] + 0.5, c
-            assert 5 * MM <= c["top"] and c["bottom"] <= height - 5 * MM, c
+            assert c["top"] >= 5 * MM and c["bottom"] <= height - 5 * MM, c
         for s in segments(page):  # only the running header and footer live in the margins
             if s["top"] < MARGINS["top"] or s["top"] > height - MARGINS["bottom"]:
                 assert s["size"] <= 7.6 and (s["text"] in HEADER_FOOTER or re.fullmatch(r"\d+ / \d+ 쪽", s["text"])), s

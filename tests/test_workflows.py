@@ -12,7 +12,6 @@ from pathlib import Path
 import pypdf
 import pytest
 import yaml
-
 from conftest import ROOT, commit, copy_project, git
 
 WORKFLOWS = ROOT / ".github" / "workflows"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from conftest import copy_project, outputs, run_build
 from pdfcheck import ENTRIES, definition_tree, pages, reading_order, reading_text, segments, small_numbers, squash
+
 from studydeck import markup
 
 
@@ -61,7 +62,7 @@ def test_no_answer_is_shown_in_the_questions(built):
     text = squash("".join(p.extract_text() for p in questions))
     visible = squash(" ".join(markup.plain(markup.parse(d["text"])) for e in ENTRIES for d in e["definitions"]))
     strict = 0
-    for entry, d, answer, before in _expected():
+    for _entry, d, answer, before in _expected():
         # not in its place: the words before the blank are followed by a number, not the answer
         if squash(before):
             assert squash(before)[-6:] + squash(answer) not in text, (d["key"], answer)

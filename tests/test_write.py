@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, copy_project, outputs, run_build
+
 from studydeck import write
 from studydeck.errors import BuildError
 

@@ -7,8 +7,8 @@ A new output is a module here and one line in OUTPUTS.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..model import Options
 
@@ -40,7 +40,7 @@ class Output:
         """A digest of everything its bytes are made from; None for a cheap output."""
         return None
 
-    def make(self, project, say: Callable[[str], None]) -> Made | "Job":
+    def make(self, project, say: Callable[[str], None]) -> Made | Job:
         """Its files' bytes, or a Job for a worker process."""
         raise NotImplementedError
 

@@ -8,7 +8,7 @@ data: URLs), so it reads the same wherever it is opened, without the project bes
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -49,7 +49,7 @@ def render(entries: list[Entry], config: Config, templates: Path, built: int, op
         if members:
             sections.append({"id": f"group-{group.name}", "label": group.label, "entries": members})
     font_css = fonts.css(web_fonts, url=lambda f: "data:font/woff2;base64," + base64.b64encode(f.data).decode())
-    when = datetime.fromtimestamp(built, timezone.utc)
+    when = datetime.fromtimestamp(built, UTC)
     return environment(templates, reads).get_template("preview.html.j2").render(
         deck=config.deck, version=config.version, date=when.strftime("%Y-%m-%d"), count=len(shown),
         sections=sections, css=Markup(font_css + reads.text(templates / "preview.css")))
