@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Build dist/ from entries/: `python build.py --help` for the options."""
+
 import sys
 
 from studydeck.cli import main

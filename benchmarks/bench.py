@@ -16,6 +16,7 @@ and, in the same run, the floor: WeasyPrint alone laying out and writing the ver
 build gives it, and genanki alone packing the same notes (both in-process, after imports).
 Times are medians of --runs runs. Prints a Markdown table for benchmarks/README.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,7 +63,9 @@ def synthetic_entry(i: int, n: int, rng: random.Random, words: list[str]) -> str
             parts[at] = f"{{{{c{c}::{parts[at]}}}}}"
         definitions.append({"key": f"d{k}", "term": sentence(1, 3), "text": " ".join(parts)})
     entry = {
-        "id": f"e{i:05d}", "title": sentence(1, 3), "group": "object" if i % 2 else "개념",
+        "id": f"e{i:05d}",
+        "title": sentence(1, 3),
+        "group": "object" if i % 2 else "개념",
         "tags": [rng.choice(["networking", "storage", "workload", "security"])],
         "definitions": definitions,
         "points": [sentence(6, 14) for _ in range(rng.randint(3, 6))],
@@ -84,9 +87,15 @@ def make_project(dest: Path, n: int) -> Path:
         rng, words = random.Random(n), _words()
         for i in range(n):
             (dest / "entries" / f"e{i:05d}.yaml").write_text(synthetic_entry(i, n, rng, words), "utf-8")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.invalid",
-           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.invalid",
-           "GIT_AUTHOR_DATE": "@1700000000 +0000", "GIT_COMMITTER_DATE": "@1700000000 +0000"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@example.invalid",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@example.invalid",
+        "GIT_AUTHOR_DATE": "@1700000000 +0000",
+        "GIT_COMMITTER_DATE": "@1700000000 +0000",
+    }
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "bench"]):
         subprocess.run(["git", *args], cwd=dest, check=True, env=env)
     # the first build writes entries.lock; commit it so every measured build starts from a current lock
@@ -100,8 +109,13 @@ def run(project: Path, *args: str) -> tuple[float, int]:
     """Wall seconds and peak RSS (MiB, largest process of the build) of `python build.py -q ARGS`."""
     env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "STUDYDECK_VERSION")}
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "build.py", "-q", *args], cwd=project, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "build.py", "-q", *args],
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     err = proc.stderr.read().decode()
@@ -117,7 +131,7 @@ def clean(project: Path) -> None:
 
 def floors(project: Path) -> dict[str, float]:
     """WeasyPrint alone on the build's own HTML, genanki alone on the same notes (in a fresh process)."""
-    code = r'''
+    code = r"""
 import sys, time, json, os
 from functools import partial
 from pathlib import Path
@@ -156,7 +170,7 @@ for kind in ("sheet", "worksheet"):
     out["weasyprint_" + kind] = time.perf_counter() - t
     out["pages_" + kind] = len(doc.pages)
 print(json.dumps(out))
-'''
+"""
     import json
 
     done = subprocess.run([sys.executable, "-c", code, str(project)], capture_output=True, text=True)
@@ -177,8 +191,9 @@ def edit_one(project: Path, i: int) -> None:
 
 def measure(n: int, runs: int, workdir: Path) -> dict:
     project = make_project(workdir / f"n{n}", n)
-    times: dict[str, list[float]] = {k: [] for k in ("cold", "noop", "edit1", "edit1_deck", "edit1_sheet",
-                                                       "deck", "sheet")}
+    times: dict[str, list[float]] = {
+        k: [] for k in ("cold", "noop", "edit1", "edit1_deck", "edit1_sheet", "deck", "sheet")
+    }
     rss = []
     for r in range(runs):
         clean(project)
@@ -205,9 +220,11 @@ def measure(n: int, runs: int, workdir: Path) -> dict:
 def machine() -> str:
     with open("/proc/cpuinfo") as info:
         cpu = next((ln.split(":", 1)[1].strip() for ln in info if ln.startswith("model name")), "?")
-    return (f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, Python "
-            f"{platform.python_version()}, libharfbuzz-subset: "
-            f"{'yes' if _has_hb_subset() else 'no (fontTools subsets fonts)'}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, Python "
+        f"{platform.python_version()}, libharfbuzz-subset: "
+        f"{'yes' if _has_hb_subset() else 'no (fontTools subsets fonts)'}"
+    )
 
 
 def _has_hb_subset() -> bool:
@@ -228,14 +245,18 @@ def main() -> None:
             rows.append(r)
             print(f"N={n}: {r}", file=sys.stderr, flush=True)
     print(f"Machine: {machine()}. Median of {args.runs} runs.\n")
-    print("| N | cold | no-op | edit 1: all / deck / sheet | cold deck only | cold sheet only | peak RSS "
-          "| pages (sheet/worksheet) | floor: WeasyPrint sheet + worksheet | floor: genanki |")
+    print(
+        "| N | cold | no-op | edit 1: all / deck / sheet | cold deck only | cold sheet only | peak RSS "
+        "| pages (sheet/worksheet) | floor: WeasyPrint sheet + worksheet | floor: genanki |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['n']} | {r['cold']:.2f} s | {r['noop']:.2f} s "
-              f"| {r['edit1']:.2f} / {r['edit1_deck']:.2f} / {r['edit1_sheet']:.2f} s | {r['deck']:.2f} s "
-              f"| {r['sheet']:.2f} s | {r['rss']} MiB | {r['pages_sheet']}/{r['pages_worksheet']} "
-              f"| {r['weasyprint_sheet']:.2f} + {r['weasyprint_worksheet']:.2f} s | {r['genanki']:.2f} s |")
+        print(
+            f"| {r['n']} | {r['cold']:.2f} s | {r['noop']:.2f} s "
+            f"| {r['edit1']:.2f} / {r['edit1_deck']:.2f} / {r['edit1_sheet']:.2f} s | {r['deck']:.2f} s "
+            f"| {r['sheet']:.2f} s | {r['rss']} MiB | {r['pages_sheet']}/{r['pages_worksheet']} "
+            f"| {r['weasyprint_sheet']:.2f} + {r['weasyprint_worksheet']:.2f} s | {r['genanki']:.2f} s |"
+        )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ the size of an entry, whatever its shape (issue 10: one 58 KB entry took 8 minut
 
 Prints a Markdown table: time per shape and size, and the time per KB (flat means linear).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,9 @@ def entry(shape: str, kb: int) -> str:
         elif shape == "hinted":
             body = _clozes(60, i * 60, "{{{{c{i}::{w}::힌트}}}}는 {w}")
         elif shape == "glued":  # 49 two-character answers and a particle: 99 characters, one word
-            body = " ".join("".join(f"{{{{c{(i * 98 + j * 49 + k) % 500 + 1}::가나}}}}" for k in range(49)) + "는"
-                            for j in range(2))
+            body = " ".join(
+                "".join(f"{{{{c{(i * 98 + j * 49 + k) % 500 + 1}::가나}}}}" for k in range(49)) + "는" for j in range(2)
+            )
         elif shape == "many-defs":
             body = _clozes(8, 0, "{{{{c{i}::{w}}}}}는 {w}")
         else:
@@ -60,8 +62,9 @@ def build(project: Path) -> float:
     shutil.rmtree(project / "dist", ignore_errors=True)
     shutil.rmtree(project / ".cache", ignore_errors=True)
     t = time.perf_counter()
-    done = subprocess.run([sys.executable, "build.py", "-q", "--accept-removals"], cwd=project,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "build.py", "-q", "--accept-removals"], cwd=project, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - t
     if done.returncode:
         raise SystemExit(done.stderr)

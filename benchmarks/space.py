@@ -5,6 +5,7 @@ Builds the cheat sheet and the worksheet at every paper size and column count (a
 not in its section's last band (tests/pdfcheck.py column_gaps: those columns should be full;
 a section's last band is balanced and may end early). Prints a Markdown table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,12 @@ def main() -> None:
         for paper in ("a4", "letter"):
             for columns in (1, 2, 3, 4):
                 out = Path(tmp) / f"{paper}-{columns}"
-                done = subprocess.run([sys.executable, "build.py", "-q", "--paper", paper, "--columns", str(columns),
-                                       "--out", str(out)], cwd=project, capture_output=True, text=True)
+                done = subprocess.run(
+                    [sys.executable, "build.py", "-q", "--paper", paper, "--columns", str(columns), "--out", str(out)],
+                    cwd=project,
+                    capture_output=True,
+                    text=True,
+                )
                 if done.returncode:
                     raise SystemExit(done.stderr)
                 for pdf in sorted(out.glob("*.pdf")):

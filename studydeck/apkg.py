@@ -1,4 +1,5 @@
 """Notes -> .apkg bytes: genanki writes the collection, we write the zip so the bytes repeat."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,9 @@ class _Note(genanki.Note):
     """
 
     def __init__(self, note: Note, model: genanki.Model, mod: int):
-        super().__init__(model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid,
-                         due=note.position)  # a new card's position: new cards come in reading order
+        super().__init__(
+            model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid, due=note.position
+        )  # a new card's position: new cards come in reading order
         self._ordinals = note.ordinals
         self._mod = mod
 
@@ -45,13 +47,25 @@ def _stable_id(guid: str, n: int) -> int:
 
 
 def _model(nt: Notetype) -> genanki.Model:
-    return genanki.Model(nt.id, nt.name, fields=[{"name": f} for f in nt.fields],
-                         templates=[{"name": nt.template, "qfmt": nt.front, "afmt": nt.back}],
-                         css=nt.css, model_type=genanki.Model.CLOZE)
+    return genanki.Model(
+        nt.id,
+        nt.name,
+        fields=[{"name": f} for f in nt.fields],
+        templates=[{"name": nt.template, "qfmt": nt.front, "afmt": nt.back}],
+        css=nt.css,
+        model_type=genanki.Model.CLOZE,
+    )
 
 
-def pack(notes: list[Note], nt: Notetype, decks: list[str], description: str,
-         note_mods: dict[str, int], notetype_mod: int, media: dict[str, bytes] | None = None) -> bytes:
+def pack(
+    notes: list[Note],
+    nt: Notetype,
+    decks: list[str],
+    description: str,
+    note_mods: dict[str, int],
+    notetype_mod: int,
+    media: dict[str, bytes] | None = None,
+) -> bytes:
     """The .apkg file's bytes; the same inputs always give the same bytes. media: file name ->
     bytes (Anki's media folder; names starting with '_' are kept even if no note refers to them)."""
     model = _model(nt)
@@ -70,8 +84,13 @@ def pack(notes: list[Note], nt: Notetype, decks: list[str], description: str,
         conn.close()
         names = sorted(media or {})
         index = json.dumps({str(i): name for i, name in enumerate(names)}, ensure_ascii=False).encode()
-        return _zip({"collection.anki2": db.read_bytes(), "media": index,
-                     **{str(i): media[name] for i, name in enumerate(names)}})
+        return _zip(
+            {
+                "collection.anki2": db.read_bytes(),
+                "media": index,
+                **{str(i): media[name] for i, name in enumerate(names)},
+            }
+        )
 
 
 def _zip(members: dict[str, bytes]) -> bytes:

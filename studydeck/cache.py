@@ -9,6 +9,7 @@ its key matches and the file in the output folder still has that hash, so a dele
 output is always remade. The record also holds every question the last build asked of its
 inputs (studydeck/reads.py) and its options: when all are the same, a build stops at the start.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -39,8 +40,11 @@ def key(*parts) -> str:
     """A key from strings, bytes and JSON-able values, plus this code and its dependencies' versions."""
     digest = hashlib.sha256()
     for part in (_code_digest(), _versions(), *parts):
-        data = part if isinstance(part, bytes) else (
-            part if isinstance(part, str) else json.dumps(part, ensure_ascii=False, sort_keys=True, default=str))
+        data = (
+            part
+            if isinstance(part, bytes)
+            else (part if isinstance(part, str) else json.dumps(part, ensure_ascii=False, sort_keys=True, default=str))
+        )
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogateescape")  # file names that are not UTF-8
         digest.update(len(data).to_bytes(8, "big") + data)
@@ -50,8 +54,18 @@ def key(*parts) -> str:
 @functools.cache
 def _versions() -> str:
     out = []
-    for dist in ("genanki", "weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools", "brotli",
-                 "jinja2", "pyyaml"):
+    for dist in (
+        "genanki",
+        "weasyprint",
+        "pydyf",
+        "tinycss2",
+        "cssselect2",
+        "tinyhtml5",
+        "fonttools",
+        "brotli",
+        "jinja2",
+        "pyyaml",
+    ):
         try:
             out.append(f"{dist}={metadata.version(dist)}")
         except metadata.PackageNotFoundError:
@@ -79,8 +93,9 @@ class Record:
     def unchanged(self, options) -> dict | None:
         """The last build's result if its options were these, every input reads the same and every
         one of its outputs is intact in the output folder."""
-        if self.last.get("options") != options_digest(options) or not reads.unchanged(options.root,
-                                                                                       self.last.get("reads", {})):
+        if self.last.get("options") != options_digest(options) or not reads.unchanged(
+            options.root, self.last.get("reads", {})
+        ):
             return None
         for name, sha in self.last.get("files", {}).items():
             try:

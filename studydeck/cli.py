@@ -1,4 +1,5 @@
 """The command line: parse arguments, run the pipeline, turn errors into exit codes."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,28 +16,50 @@ EXIT_OK, EXIT_INTERRUPTED = 0, 130  # errors exit with their exit_code: 1 bad in
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="build.py", description=(
-        "Build the Anki cloze deck (.apkg) and the printable study sheet (.pdf, .html) from entries/."))
-    p.add_argument("--only", choices=("deck", "sheet", "worksheet"),
-                   help="build only the deck, only the cheat sheet (.pdf and .html) or only the worksheet")
+    p = argparse.ArgumentParser(
+        prog="build.py",
+        description=("Build the Anki cloze deck (.apkg) and the printable study sheet (.pdf, .html) from entries/."),
+    )
+    p.add_argument(
+        "--only",
+        choices=("deck", "sheet", "worksheet"),
+        help="build only the deck, only the cheat sheet (.pdf and .html) or only the worksheet",
+    )
     p.add_argument("--out", metavar="DIR", help="output folder (default: dist/ in the project)")
-    sheets = p.add_argument_group("printed sheets", "These shape both PDFs; the deck always holds every entry. "
-                                  "With --group or --tag the PDFs are named after the subset "
-                                  "(e.g. *-object.pdf) so the full sheets are not replaced.")
+    sheets = p.add_argument_group(
+        "printed sheets",
+        "These shape both PDFs; the deck always holds every entry. "
+        "With --group or --tag the PDFs are named after the subset "
+        "(e.g. *-object.pdf) so the full sheets are not replaced.",
+    )
     sheets.add_argument("--paper", choices=tuple(PAPERS), default="a4", help="paper size (default: a4)")
-    sheets.add_argument("--columns", metavar="N", type=_columns, default=2,
-                        help=f"columns per page, 1 to {MAX_COLUMNS} (default: 2)")
-    sheets.add_argument("--group", metavar="G", action="append", default=[],
-                        help="print only this group's entries (repeatable; the groups of [tool.studydeck])")
-    sheets.add_argument("--tag", metavar="T", action="append", default=[],
-                        help="print only entries tagged T (repeatable: any of them)")
-    p.add_argument("--changes-since", metavar="LOCKFILE", type=Path,
-                   help="list in CHANGES.md what changed since this entries.lock (a previous release's; "
-                        "an empty file means there was none)")
+    sheets.add_argument(
+        "--columns", metavar="N", type=_columns, default=2, help=f"columns per page, 1 to {MAX_COLUMNS} (default: 2)"
+    )
+    sheets.add_argument(
+        "--group",
+        metavar="G",
+        action="append",
+        default=[],
+        help="print only this group's entries (repeatable; the groups of [tool.studydeck])",
+    )
+    sheets.add_argument(
+        "--tag", metavar="T", action="append", default=[], help="print only entries tagged T (repeatable: any of them)"
+    )
+    p.add_argument(
+        "--changes-since",
+        metavar="LOCKFILE",
+        type=Path,
+        help="list in CHANGES.md what changed since this entries.lock (a previous release's; "
+        "an empty file means there was none)",
+    )
     p.add_argument("--check", action="store_true", help="validate entries and identities only; write nothing")
     p.add_argument("--strict", action="store_true", help="treat card-quality warnings as errors (for CI)")
-    p.add_argument("--accept-removals", action="store_true",
-                   help="allow notes to disappear; they are listed as removed in CHANGES.md")
+    p.add_argument(
+        "--accept-removals",
+        action="store_true",
+        help="allow notes to disappear; they are listed as removed in CHANGES.md",
+    )
     p.add_argument("--locked", action="store_true", help="fail if entries.lock would change (for CI)")
     p.add_argument("--root", metavar="DIR", type=Path, default=None, help=argparse.SUPPRESS)
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
@@ -63,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     if threading.current_thread() is threading.main_thread():  # `kill` stops a build as Ctrl-C does:
-        signal.signal(signal.SIGTERM, _interrupt)              # workers and temporary files go with it
+        signal.signal(signal.SIGTERM, _interrupt)  # workers and temporary files go with it
     reporter = Reporter(quiet=args.quiet)
     say = reporter.say
     try:
@@ -80,12 +103,17 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     _report_problems(result.warnings)
     if args.check:
-        say(f"ok: {result.entries} entries, {result.notes} notes, {result.cards} cards ({result.summary}); "
-            "nothing written")
+        say(
+            f"ok: {result.entries} entries, {result.notes} notes, {result.cards} cards ({result.summary}); "
+            "nothing written"
+        )
         return EXIT_OK
     pages = ", ".join(f"{kind} {n} pages" for kind, n in result.pages.items())
-    say(f"{result.entries} entries -> {result.notes} notes, {result.cards} cards"
-        + (f"; {pages}" if pages else "") + f" ({result.summary})")
+    say(
+        f"{result.entries} entries -> {result.notes} notes, {result.cards} cards"
+        + (f"; {pages}" if pages else "")
+        + f" ({result.summary})"
+    )
     for path in result.written:
         say(f"wrote {_shown(path)}")
     for path in result.reused:
@@ -96,11 +124,22 @@ def main(argv: list[str] | None = None) -> int:
 def _options(args) -> Options:
     root = (args.root or _project_root()).resolve()
     if args.only == "deck" and (args.group or args.tag):
-        raise UsageError("--group and --tag choose what the printed sheets show; they do nothing "
-                         "with --only deck (the deck always holds every entry)")
+        raise UsageError(
+            "--group and --tag choose what the printed sheets show; they do nothing "
+            "with --only deck (the deck always holds every entry)"
+        )
     printing = PrintOptions(args.paper, args.columns, tuple(dict.fromkeys(args.group)), tuple(dict.fromkeys(args.tag)))
-    return Options(root, _output_folder(root, args.out), args.only, args.check, args.strict, args.accept_removals,
-                   args.locked, printing, args.changes_since)
+    return Options(
+        root,
+        _output_folder(root, args.out),
+        args.only,
+        args.check,
+        args.strict,
+        args.accept_removals,
+        args.locked,
+        printing,
+        args.changes_since,
+    )
 
 
 def _interrupt(signum, frame):
@@ -114,8 +153,10 @@ def _output_folder(root: Path, given: str | None) -> Path:
     if given is None:
         dist = root / "dist"
         if dist.is_symlink():
-            raise UsageError(f"dist is a link to {dist.resolve()}; the build writes only into a real dist/ folder "
-                             "of the project: remove the link, or name the folder with --out")
+            raise UsageError(
+                f"dist is a link to {dist.resolve()}; the build writes only into a real dist/ folder "
+                "of the project: remove the link, or name the folder with --out"
+            )
         if dist.exists() and not dist.is_dir():
             raise UsageError("dist is a file, not a folder: remove it, or name another folder with --out")
         return dist

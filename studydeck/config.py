@@ -3,6 +3,7 @@
 Every setting is checked here, with its name in the message: a typo in the configuration is
 an error, never a setting silently ignored.
 """
+
 from __future__ import annotations
 
 import re
@@ -60,8 +61,15 @@ def load_config(reads: Reads) -> Config:
         raise UsageError(f"version '{version}' is not a version number")
     description = _text(tool, "description", "[tool.studydeck] description", default="")
     source_url = _source_url(tool.get("source-url"))
-    return Config(deck=deck, guid_prefix=prefix, version=version, lint=_lint(tool.get("lint", {})),
-                  groups=_groups(tool.get("groups")), description=description, source_url=source_url)
+    return Config(
+        deck=deck,
+        guid_prefix=prefix,
+        version=version,
+        lint=_lint(tool.get("lint", {})),
+        groups=_groups(tool.get("groups")),
+        description=description,
+        source_url=source_url,
+    )
 
 
 def _text(table: dict, key: str, where: str, default: str | None = None) -> str:
@@ -76,10 +84,17 @@ def _source_url(value) -> str | None:
     if value is None:
         return None
     parts = urlsplit(value) if isinstance(value, str) else None
-    if parts is None or parts.scheme != "https" or not parts.netloc or not value.endswith("/") or \
-            any(c in value for c in " \"'<>`"):
-        _fail("[tool.studydeck] source-url must be an https:// URL ending in '/', to which an entry's path is "
-              "added (e.g. https://github.com/OWNER/REPO/blob/main/)")
+    if (
+        parts is None
+        or parts.scheme != "https"
+        or not parts.netloc
+        or not value.endswith("/")
+        or any(c in value for c in " \"'<>`")
+    ):
+        _fail(
+            "[tool.studydeck] source-url must be an https:// URL ending in '/', to which an entry's path is "
+            "added (e.g. https://github.com/OWNER/REPO/blob/main/)"
+        )
     return value
 
 
@@ -104,16 +119,21 @@ def _groups(value) -> tuple[Group, ...]:
         if "::" in subdeck or subdeck != subdeck.strip():
             _fail(f"{where} subdeck must not contain '::' or surrounding spaces")
         order = table.get("order", [])
-        if not isinstance(order, list) or not all(isinstance(o, str) and _SLUG.match(o) for o in order) or \
-                len(set(order)) != len(order):
+        if (
+            not isinstance(order, list)
+            or not all(isinstance(o, str) and _SLUG.match(o) for o in order)
+            or len(set(order)) != len(order)
+        ):
             _fail(f"{where} order must be a list of distinct entry ids")
         groups.append(Group(name, label, subdeck, tuple(order)))
     return tuple(groups)
 
 
-_LINT_KEYS = {"max-answer-chars": ("max_answer_chars", int, 1, 1000),
-              "max-answer-share": ("max_answer_share", float, 0.05, 1.0),
-              "max-deletions": ("max_deletions", int, 1, 500)}
+_LINT_KEYS = {
+    "max-answer-chars": ("max_answer_chars", int, 1, 1000),
+    "max-answer-share": ("max_answer_share", float, 0.05, 1.0),
+    "max-deletions": ("max_deletions", int, 1, 500),
+}
 
 
 def _lint(table) -> LintConfig:
@@ -125,9 +145,15 @@ def _lint(table) -> LintConfig:
         if key not in _LINT_KEYS:
             _fail(f"[tool.studydeck.lint] has no setting '{key}'; settings: {', '.join(_LINT_KEYS)}")
         name, kind, low, high = _LINT_KEYS[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)) \
-                or not low <= value <= high:
-            _fail(f"[tool.studydeck.lint] {key} must be a {'whole number' if kind is int else 'number'} from "
-                  f"{low} to {high}, not {value!r}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (kind is int and not isinstance(value, int))
+            or not low <= value <= high
+        ):
+            _fail(
+                f"[tool.studydeck.lint] {key} must be a {'whole number' if kind is int else 'number'} from "
+                f"{low} to {high}, not {value!r}"
+            )
         values[name] = kind(value)
     return LintConfig(**values)

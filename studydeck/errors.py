@@ -3,6 +3,7 @@
 Every error a user can cause is a StudydeckError: the CLI prints it (its problems as
 file:line:col lines, then its message) and exits with its exit_code, never with a traceback.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

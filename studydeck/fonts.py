@@ -6,6 +6,7 @@ modified version of the font, and both fonts reserve their names under the SIL O
 subset is renamed (StudyDeck Sans, StudyDeck Mono) and carries its copyright, the licence and
 where it comes from in its name table; the licence files travel with the deck too.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,10 +34,20 @@ SANS, MONO = "StudyDeck Sans", "StudyDeck Mono"
 FACES = (
     Face(SANS, 400, "Pretendard-Regular.ttf", "Pretendard 1.3.9 (c) 2021 Kil Hyung-jin", "OFL-Pretendard.txt"),
     Face(SANS, 700, "Pretendard-Bold.ttf", "Pretendard 1.3.9 (c) 2021 Kil Hyung-jin", "OFL-Pretendard.txt"),
-    Face(MONO, 400, "NanumGothicCoding-Regular.ttf", "NanumGothicCoding 2.0 (c) 2010 NAVER Corporation",
-         "OFL-NanumGothicCoding.txt"),
-    Face(MONO, 700, "NanumGothicCoding-Bold.ttf", "NanumGothicCoding 2.0 (c) 2010 NAVER Corporation",
-         "OFL-NanumGothicCoding.txt"),
+    Face(
+        MONO,
+        400,
+        "NanumGothicCoding-Regular.ttf",
+        "NanumGothicCoding 2.0 (c) 2010 NAVER Corporation",
+        "OFL-NanumGothicCoding.txt",
+    ),
+    Face(
+        MONO,
+        700,
+        "NanumGothicCoding-Bold.ttf",
+        "NanumGothicCoding 2.0 (c) 2010 NAVER Corporation",
+        "OFL-NanumGothicCoding.txt",
+    ),
 )
 ASCII = frozenset(chr(c) for c in range(32, 127))
 
@@ -46,8 +57,10 @@ def font_data(reads: Reads, templates: Path, face: Face) -> bytes:
     try:
         return reads.bytes(templates / FONT_DIR / face.file)
     except OSError:
-        raise BuildError(f"templates/{FONT_DIR}/{face.file} does not exist: the cards and the sheets need every "
-                         "bundled font (fonts.FACES)") from None
+        raise BuildError(
+            f"templates/{FONT_DIR}/{face.file} does not exist: the cards and the sheets need every "
+            "bundled font (fonts.FACES)"
+        ) from None
 
 
 @lru_cache(maxsize=8)
@@ -76,8 +89,9 @@ class WebFont:
     data: bytes
 
 
-def web_fonts(reads: Reads, templates: Path, text: frozenset[str], code: frozenset[str],
-              cache: Path | None = None) -> list[WebFont]:
+def web_fonts(
+    reads: Reads, templates: Path, text: frozenset[str], code: frozenset[str], cache: Path | None = None
+) -> list[WebFont]:
     """WOFF2 subsets of every face: the text faces with `text`, the monospace ones with `code`."""
     out = []
     for face in FACES:
@@ -99,16 +113,28 @@ def licences(reads: Reads, templates: Path) -> dict[str, bytes]:
 
 def css(fonts: list[WebFont], url=lambda font: font.name) -> str:
     """@font-face rules for the subsets; url(font) says where each file is found."""
-    return "".join(f'@font-face {{ font-family: "{f.face.family}"; font-weight: {f.face.weight}; font-style: normal; '
-                   f'src: url("{url(f)}") format("woff2"); }}\n' for f in fonts)
+    return "".join(
+        f'@font-face {{ font-family: "{f.face.family}"; font-weight: {f.face.weight}; font-style: normal; '
+        f'src: url("{url(f)}") format("woff2"); }}\n'
+        for f in fonts
+    )
 
 
 _SUBSET_VERSION = "1"  # part of the cache key: change it when _make_subset changes
 
 
 def _subset(source: bytes, face: Face, chars: frozenset[str], cache: Path | None) -> bytes:
-    key = hashlib.sha256(b"\0".join([_SUBSET_VERSION.encode(), source, face.family.encode(), str(face.weight).encode(),
-                                     "".join(sorted(chars)).encode("utf-8", "surrogatepass")])).hexdigest()
+    key = hashlib.sha256(
+        b"\0".join(
+            [
+                _SUBSET_VERSION.encode(),
+                source,
+                face.family.encode(),
+                str(face.weight).encode(),
+                "".join(sorted(chars)).encode("utf-8", "surrogatepass"),
+            ]
+        )
+    ).hexdigest()
     path = cache / f"{key}.woff2" if cache is not None else None
     if path is not None and path.is_file():
         return path.read_bytes()
@@ -150,10 +176,15 @@ def _make_subset(source: bytes, face: Face, chars: frozenset[str]) -> bytes:
 def _rename(font, face: Face) -> None:
     """The subset's names: never the upstream family's (OFL: Reserved Font Names)."""
     style = "Bold" if face.weight >= 700 else "Regular"
-    names = {1: face.family, 2: style, 3: f"{face.family} {style}; subset made by k8s-study-deck",
-             4: f"{face.family} {style}", 6: f"{face.family.replace(' ', '')}-{style}",
-             10: f"A subset of {face.upstream}, licensed under the SIL Open Font License 1.1, renamed as the "
-                 "licence requires of modified versions."}
+    names = {
+        1: face.family,
+        2: style,
+        3: f"{face.family} {style}; subset made by k8s-study-deck",
+        4: f"{face.family} {style}",
+        6: f"{face.family.replace(' ', '')}-{style}",
+        10: f"A subset of {face.upstream}, licensed under the SIL Open Font License 1.1, renamed as the "
+        "licence requires of modified versions.",
+    }
     table = font["name"]
     table.names = [n for n in table.names if n.nameID not in names and n.nameID not in (16, 17, 21, 22)]
     for name_id, value in names.items():

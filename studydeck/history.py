@@ -6,6 +6,7 @@ unchanged note must keep its time. Commit times give the same answer in every cl
 the same commit (CI needs the full history: actions/checkout with fetch-depth: 0);
 uncommitted edits fall back to the file's modification time.
 """
+
 from __future__ import annotations
 
 import time
@@ -49,8 +50,9 @@ def _last_commits(reads: Reads, rels: list[str]) -> dict[str, int]:
 
 
 def _dirty(reads: Reads, rels: list[str]) -> set[str]:
-    status = _git(reads, "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all", "--",
-                  *sorted(set(rels)))
+    status = _git(
+        reads, "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=all", "--", *sorted(set(rels))
+    )
     if status is None:
         return set(rels)
     return {item[3:] for item in status.split("\x00") if len(item) > 3}

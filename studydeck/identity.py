@@ -12,6 +12,7 @@ time is newer than the one it holds, so:
   gets the time of the release being made (SOURCE_DATE_EPOCH), or between releases the time
   its file last changed; never earlier than the latest release, nor than its own last time.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -50,8 +51,10 @@ class Changes:
     dropped: list[tuple[str, int, str]] = ()  # cards whose cloze number left a note: (name, number, answer)
 
     def summary(self) -> str:
-        return (f"{len(self.added)} added, {len(self.changed)} changed, {len(self.renamed)} renamed, "
-                f"{len(self.removed)} removed")
+        return (
+            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.renamed)} renamed, "
+            f"{len(self.removed)} removed"
+        )
 
 
 def content_hash(*parts) -> str:
@@ -68,8 +71,10 @@ def note_hash(note: Note) -> str:
 
 def names(entry: Entry) -> list[tuple[str, str, int]]:
     """(current name, name in the lock, definition index) for each definition of an entry."""
-    return [(f"{entry.id}/{d.key}", f"{entry.renamed_from or entry.id}/{d.renamed_from or d.key}", i)
-            for i, d in enumerate(entry.definitions)]
+    return [
+        (f"{entry.id}/{d.key}", f"{entry.renamed_from or entry.id}/{d.renamed_from or d.key}", i)
+        for i, d in enumerate(entry.definitions)
+    ]
 
 
 def assign_guids(entries: list[Entry], lock: Lock, config: Config) -> tuple[dict[str, str], dict[str, str]]:
@@ -86,21 +91,42 @@ def assign_guids(entries: list[Entry], lock: Lock, config: Config) -> tuple[dict
                 guid = lock.notes[old].guid
                 renamed[name] = old
             elif old != name:
-                problems.append(Problem(entry.path, line, col, field,
-                                        f"'{name}' says it was renamed from '{old}', but {LOCK_NAME} has no such note"))
+                problems.append(
+                    Problem(
+                        entry.path,
+                        line,
+                        col,
+                        field,
+                        f"'{name}' says it was renamed from '{old}', but {LOCK_NAME} has no such note",
+                    )
+                )
                 continue
             else:
                 guid = note_guid(config.guid_prefix, *name.split("/"))
                 tomb = next((n for n, r in lock.removed.items() if r.guid == guid and n != name), None)
                 if tomb is not None:
-                    problems.append(Problem(entry.path, line, col, field,
-                                            f"'{name}' would get the GUID of the removed note '{tomb}' and with "
-                                            "it that note's review history; give the definition another key"))
+                    problems.append(
+                        Problem(
+                            entry.path,
+                            line,
+                            col,
+                            field,
+                            f"'{name}' would get the GUID of the removed note '{tomb}' and with "
+                            "it that note's review history; give the definition another key",
+                        )
+                    )
                     continue
             if guid in seen:
-                problems.append(Problem(entry.path, line, col, field,
-                                        f"notes '{seen[guid]}' and '{name}' would share the GUID {guid}; only one "
-                                        "of them may be renamed from it"))
+                problems.append(
+                    Problem(
+                        entry.path,
+                        line,
+                        col,
+                        field,
+                        f"notes '{seen[guid]}' and '{name}' would share the GUID {guid}; only one "
+                        "of them may be renamed from it",
+                    )
+                )
             seen[guid] = name
             guids[name] = guid
     if problems:
@@ -130,18 +156,32 @@ def check_missing(entries: list[Entry], lock: Lock, renamed: dict[str, str], acc
         note = lock.notes[name]
         old_id, key = name.split("/")
         here = by_path.get(note.path)
-        guess = here.id if here is not None and here.id != old_id else \
-            next(iter(difflib.get_close_matches(old_id, new_ids, n=1, cutoff=0.3)), None)
+        guess = (
+            here.id
+            if here is not None and here.id != old_id
+            else next(iter(difflib.get_close_matches(old_id, new_ids, n=1, cutoff=0.3)), None)
+        )
         if guess and guess != old_id:
-            hint = (f"entry '{old_id}' seems renamed to '{guess}': add 'renamed_from: {old_id}' to the entry "
-                    f"'{guess}' to keep its notes and review history")
+            hint = (
+                f"entry '{old_id}' seems renamed to '{guess}': add 'renamed_from: {old_id}' to the entry "
+                f"'{guess}' to keep its notes and review history"
+            )
         else:
-            hint = (f"if you renamed it, add 'renamed_from: {key}' to the definition (or 'renamed_from: {old_id}' "
-                    f"to the entry); if you removed it on purpose, build with --accept-removals")
+            hint = (
+                f"if you renamed it, add 'renamed_from: {key}' to the definition (or 'renamed_from: {old_id}' "
+                f"to the entry); if you removed it on purpose, build with --accept-removals"
+            )
         line, col = here.at("definitions") if here is not None else (0, 0)
         field = "definitions" if here is not None else ""
-        problems.append(Problem(note.path or LOCK_NAME, line, col, field,
-                                f"note '{name}' (GUID {note.guid}) is in {LOCK_NAME} but no entry defines it; {hint}"))
+        problems.append(
+            Problem(
+                note.path or LOCK_NAME,
+                line,
+                col,
+                field,
+                f"note '{name}' (GUID {note.guid}) is in {LOCK_NAME} but no entry defines it; {hint}",
+            )
+        )
     raise BuildError(f"{len(gone)} note(s) would silently disappear from users' decks; nothing was written", problems)
 
 
@@ -167,8 +207,9 @@ class Clock:
         return released if released is not None else first
 
 
-def identify(entries: list[Entry], notes: list[Note], lock: Lock, renamed: dict[str, str],
-             clock: Clock) -> list[NoteIdentity]:
+def identify(
+    entries: list[Entry], notes: list[Note], lock: Lock, renamed: dict[str, str], clock: Clock
+) -> list[NoteIdentity]:
     """A NoteIdentity for every note, in note order."""
     paths = {e.id: e.path for e in entries}
     out = []
@@ -176,8 +217,19 @@ def identify(entries: list[Entry], notes: list[Note], lock: Lock, renamed: dict[
         name = f"{note.entry_id}/{note.key}"
         digest, path, old = note_hash(note), paths[note.entry_id], renamed.get(name, name)
         first = clock.first_time(digest, lock.notes.get(old), clock.content_times[path])
-        out.append(NoteIdentity(name, old, note.guid, digest, first, clock.shipped(note.guid, digest, first),
-                                path, note.term, note.answers))
+        out.append(
+            NoteIdentity(
+                name,
+                old,
+                note.guid,
+                digest,
+                first,
+                clock.shipped(note.guid, digest, first),
+                path,
+                note.term,
+                note.answers,
+            )
+        )
     return out
 
 
@@ -188,8 +240,9 @@ def notetype_times(clock: Clock, digest: str, lock: Lock, paths: list[str]) -> t
     return NotetypeRecord(digest, first), released if released is not None else first
 
 
-def update(lock: Lock, notes: list[NoteIdentity], notetype: NotetypeRecord, gone: list[str],
-           version: str) -> tuple[Lock, Changes]:
+def update(
+    lock: Lock, notes: list[NoteIdentity], notetype: NotetypeRecord, gone: list[str], version: str
+) -> tuple[Lock, Changes]:
     """The lock after this build, and what changed since the one before."""
     new, added, changed, renames = Lock(notetype=notetype, removed=dict(lock.removed)), [], [], []
     for n in notes:

@@ -1,5 +1,6 @@
 """Jinja2 for the project's templates: HTML escaped by default, a typo in a template an error
 (StrictUndefined), and every template read through the build's Reads (so it is an input)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,5 +23,6 @@ class _Loader(jinja2.BaseLoader):
 
 
 def environment(templates: Path, reads: Reads) -> jinja2.Environment:
-    return jinja2.Environment(loader=_Loader(templates, reads), autoescape=True, undefined=jinja2.StrictUndefined,
-                              keep_trailing_newline=True)
+    return jinja2.Environment(
+        loader=_Loader(templates, reads), autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+    )

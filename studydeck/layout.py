@@ -5,6 +5,7 @@ document is laid out, then again with what each layout taught (refit), until it 
 Workers get plain data (a sheets.Document: strings and numbers) and work the same whether
 they are started by fork, forkserver or spawn (the default on macOS and Windows).
 """
+
 from __future__ import annotations
 
 import io
@@ -27,8 +28,9 @@ from .sheets import Document, Fit
 BALANCE_MAX_PAGES = 8
 
 
-def render(documents: dict[str, Document], templates: Path,
-           report: Callable[[str, str], None] | None = None) -> dict[str, tuple[bytes, int]]:
+def render(
+    documents: dict[str, Document], templates: Path, report: Callable[[str, str], None] | None = None
+) -> dict[str, tuple[bytes, int]]:
     """name -> (PDF bytes, page count) for each document, laid out in this process with one font setup.
 
     The first layout fills columns one after the other (fast), which leaves a section's last
@@ -81,13 +83,13 @@ def render(documents: dict[str, Document], templates: Path,
         if progress:
             logging.getLogger("weasyprint.progress").removeHandler(progress)
     if warnings.messages:
-        raise BuildError("the sheet did not render cleanly, so nothing was written:\n  "
-                         + "\n  ".join(warnings.messages))
+        raise BuildError(
+            "the sheet did not render cleanly, so nothing was written:\n  " + "\n  ".join(warnings.messages)
+        )
     return out
 
 
-def start(documents: dict[str, Document], templates: Path,
-          report: Callable[[str, str], None] | None = None) -> Pending:
+def start(documents: dict[str, Document], templates: Path, report: Callable[[str, str], None] | None = None) -> Pending:
     """Begin rendering: with two or more documents and cores, each in its own process, so they
     (and the deck, packed meanwhile by the caller) use every core. Pending.result() waits."""
     return Pending(documents, templates, report)
@@ -104,7 +106,8 @@ def _context():
     import threading
 
     method = os.environ.get(START_METHOD) or (
-        "fork" if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 else "spawn")
+        "fork" if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 else "spawn"
+    )
     return multiprocessing.get_context(method)
 
 
@@ -120,10 +123,15 @@ class Pending:
             _remove_stale_scratch()
             # the workers' temporary files, removed here (or by a later build if this one is killed)
             self._scratch = tempfile.mkdtemp(prefix=f"studydeck-{os.getpid()}-")
-            self._pool = ProcessPoolExecutor(min(len(documents), os.cpu_count() or 1), mp_context=context,
-                                             initializer=_worker_init, initargs=(self._queue, self._scratch))
-            self._futures = {name: self._pool.submit(_work, name, document, str(templates))
-                             for name, document in documents.items()}
+            self._pool = ProcessPoolExecutor(
+                min(len(documents), os.cpu_count() or 1),
+                mp_context=context,
+                initializer=_worker_init,
+                initargs=(self._queue, self._scratch),
+            )
+            self._futures = {
+                name: self._pool.submit(_work, name, document, str(templates)) for name, document in documents.items()
+            }
 
     def result(self) -> dict[str, tuple[bytes, int]]:
         if self._pool is None:
@@ -273,8 +281,12 @@ def refit(doc, document: Document) -> Fit:
                 cuts[name] = [start + cut for cut in [0, *even_split(tail, columns)]]
             elif name not in document.whole:
                 spanning = anchors[start - 1] if start > 0 else None
-                if spanning and last[spanning] == end and heights[spanning, end] >= sum(
-                        heights.get((spanning, n), 0.0) for n in range(where[spanning], end)):
+                if (
+                    spanning
+                    and last[spanning] == end
+                    and heights[spanning, end]
+                    >= sum(heights.get((spanning, n), 0.0) for n in range(where[spanning], end))
+                ):
                     start -= 1  # an item mostly on the last page: balanced with the others there
                 if start < len(anchors):
                     cuts[name] = [start]  # items that may continue in the next column: WeasyPrint balances them
@@ -314,8 +326,10 @@ def even_split(heights: list[float], columns: int) -> list[int]:
     best = {(1, i): (prefix[i], []) for i in range(n + 1)}
     for k in range(2, min(columns, n) + 1):
         for i in range(k, n + 1):
-            best[(k, i)] = min(((max(best[(k - 1, j)][0], prefix[i] - prefix[j]), best[(k - 1, j)][1] + [j])
-                                for j in range(k - 1, i)), key=lambda c: c[0])
+            best[(k, i)] = min(
+                ((max(best[(k - 1, j)][0], prefix[i] - prefix[j]), best[(k - 1, j)][1] + [j]) for j in range(k - 1, i)),
+                key=lambda c: c[0],
+            )
     return best[(min(columns, n), n)][1]
 
 
@@ -324,8 +338,12 @@ def _key_fits_above(doc) -> bool:
     whole in the space left on the page before it."""
     from weasyprint.formatting_structure.boxes import LineBox
 
-    found = [(number, box) for number, page in enumerate(doc.pages) for box in page._page_box.descendants()
-             if getattr(box, "element", None) is not None and box.element.get("id") == "answer-key"]
+    found = [
+        (number, box)
+        for number, page in enumerate(doc.pages)
+        for box in page._page_box.descendants()
+        if getattr(box, "element", None) is not None and box.element.get("id") == "answer-key"
+    ]
     if not found or found[0][0] == 0 or len({n for n, _ in found}) > 1:
         return False
     number, key = found[0]
@@ -350,8 +368,13 @@ def _speed_up_font_subsetting() -> None:
 
     def _fonttools_subset(self, to_unicode, hinting):
         options = subset.Options(
-            retain_gids=True, passthrough_tables=True, ignore_missing_glyphs=True,
-            hinting=hinting, desubroutinize=True, notdef_outline=bool(self.missing))
+            retain_gids=True,
+            passthrough_tables=True,
+            ignore_missing_glyphs=True,
+            hinting=hinting,
+            desubroutinize=True,
+            notdef_outline=bool(self.missing),
+        )
         options.drop_tables += ["GSUB", "GPOS", "SVG"]
         subsetter = subset.Subsetter(options)
         subsetter.populate(gids=to_unicode)

@@ -5,6 +5,7 @@ its deletions hidden, every other cloze shown as text) and follows the minimum i
 principle (SuperMemo's 20 rules): one fact per deletion, nothing around it that gives it away.
 A rule is silenced for one definition by naming it in that definition's `lint_ignore` list.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -56,32 +57,68 @@ def _definition(entry: Entry, i: int, d: Definition, locked: dict[int, str], con
     ordinals = sorted(markup.ordinals(d.tree))
     found += _giveaways(d.tree, ordinals)
     for span in spans:
-        answer = plain[span.start:span.end]
+        answer = plain[span.start : span.end]
         size = len(re.sub(r"\s", "", answer))
         if size > config.max_answer_chars:
-            found.append(("long-answer", span.cloze.pos,
-                          f"c{span.cloze.ordinal} hides {size} characters (more than {config.max_answer_chars}); "
-                          "delete the one key word, or split the fact into two definitions"))
+            found.append(
+                (
+                    "long-answer",
+                    span.cloze.pos,
+                    f"c{span.cloze.ordinal} hides {size} characters (more than {config.max_answer_chars}); "
+                    "delete the one key word, or split the fact into two definitions",
+                )
+            )
         sentence = len(re.sub(r"\s", "", _sentence(plain, span)))
         if size >= 2 and size > config.max_answer_share * sentence:
-            found.append(("most-of-sentence", span.cloze.pos,
-                          f"c{span.cloze.ordinal} hides most of its sentence ({size} of {sentence} characters); "
-                          "leave enough of it to ask a question"))
+            found.append(
+                (
+                    "most-of-sentence",
+                    span.cloze.pos,
+                    f"c{span.cloze.ordinal} hides most of its sentence ({size} of {sentence} characters); "
+                    "leave enough of it to ask a question",
+                )
+            )
         hint = span.cloze.hint
         if hint and _norm(answer) and (_norm(answer) in _norm(hint)):
-            found.append(("hint", span.cloze.pos, f"the hint of c{span.cloze.ordinal} ('{hint}') gives its answer "
-                                                   f"'{answer.strip()}'; a hint narrows the answer down, it does not say it"))
+            found.append(
+                (
+                    "hint",
+                    span.cloze.pos,
+                    f"the hint of c{span.cloze.ordinal} ('{hint}') gives its answer "
+                    f"'{answer.strip()}'; a hint narrows the answer down, it does not say it",
+                )
+            )
     if len(ordinals) > config.max_deletions:
-        found.append(("many-deletions", None, f"{len(ordinals)} cards from one definition (c{', c'.join(map(str, ordinals))}); "
-                                              f"more than {config.max_deletions} is more than a learner can hold: split it"))
+        found.append(
+            (
+                "many-deletions",
+                None,
+                f"{len(ordinals)} cards from one definition (c{', c'.join(map(str, ordinals))}); "
+                f"more than {config.max_deletions} is more than a learner can hold: split it",
+            )
+        )
     missing = sorted(set(range(1, max(ordinals) + 1)) - set(ordinals)) if ordinals else []
     if missing:
-        found.append(("numbering", None, f"cloze numbers skip {', '.join(f'c{n}' for n in missing)} "
-                                         f"(this definition has c{', c'.join(map(str, ordinals))}); number them from c1 without gaps"))
+        found.append(
+            (
+                "numbering",
+                None,
+                f"cloze numbers skip {', '.join(f'c{n}' for n in missing)} "
+                f"(this definition has c{', c'.join(map(str, ordinals))}); number them from c1 without gaps",
+            )
+        )
     found += _history(d.tree, ordinals, locked)
-    return [Problem(entry.path, *(d.span.at(at) if at is not None and d.span else entry.at(field)), field,
-                    f"{message} [{rule}]", "warning")
-            for rule, at, message in found if rule not in d.lint_ignore]
+    return [
+        Problem(
+            entry.path,
+            *(d.span.at(at) if at is not None and d.span else entry.at(field)),
+            field,
+            f"{message} [{rule}]",
+            "warning",
+        )
+        for rule, at, message in found
+        if rule not in d.lint_ignore
+    ]
 
 
 def _spans(tree: tuple) -> tuple[str, list[_Span]]:
@@ -105,7 +142,7 @@ def _spans(tree: tuple) -> tuple[str, list[_Span]]:
 def _sentence(plain: str, span: _Span) -> str:
     starts = [0] + [m.end() for m in _SENTENCE_END.finditer(plain) if m.end() <= span.start]
     ends = [m.start() for m in _SENTENCE_END.finditer(plain) if m.start() >= span.end] + [len(plain)]
-    return plain[max(starts):min(ends)]
+    return plain[max(starts) : min(ends)]
 
 
 _HIDDEN = "\ue000"  # where card N's deletion is, in its front's text
@@ -141,13 +178,23 @@ def _giveaways(tree: tuple, ordinals: list[int]) -> list[tuple[str, int, str]]:
             before = _GLOSS_BEFORE.search(pieces[k])
             gloss = after or before
             if gloss:
-                found.append(("giveaway", cloze.pos,
-                              f"'({gloss.group(1)})' {'after' if after else 'before'} c{ordinal} glosses its answer "
-                              f"'{answer.strip()}' on the front; move the gloss to the points (the card's back)"))
+                found.append(
+                    (
+                        "giveaway",
+                        cloze.pos,
+                        f"'({gloss.group(1)})' {'after' if after else 'before'} c{ordinal} glosses its answer "
+                        f"'{answer.strip()}' on the front; move the gloss to the points (the card's back)",
+                    )
+                )
             elif len(_norm(answer)) >= 2 and _norm(answer) in shown:
-                found.append(("giveaway", cloze.pos,
-                              f"the answer of c{ordinal} ('{answer.strip()}') is written out elsewhere on its "
-                              "front; reword that part, or delete it in the same card"))
+                found.append(
+                    (
+                        "giveaway",
+                        cloze.pos,
+                        f"the answer of c{ordinal} ('{answer.strip()}') is written out elsewhere on its "
+                        "front; reword that part, or delete it in the same card",
+                    )
+                )
     return found
 
 
@@ -163,10 +210,15 @@ def _history(tree: tuple, ordinals: list[int], locked: dict[int, str]) -> list[t
             continue
         first = next(c for c in markup.clozes(tree) if c.ordinal == ordinal)
         fresh = max(used) + 1
-        found.append(("history", first.pos,
-                      f"c{ordinal} asked for '{before}' and now asks for '{now}': its card would keep the review "
-                      f"history of the old question. For a new fact, use a number this note never had "
-                      f"({{{{c{fresh}::...}}}}); for the same fact reworded, add 'history' to lint_ignore"))
+        found.append(
+            (
+                "history",
+                first.pos,
+                f"c{ordinal} asked for '{before}' and now asks for '{now}': its card would keep the review "
+                f"history of the old question. For a new fact, use a number this note never had "
+                f"({{{{c{fresh}::...}}}}); for the same fact reworded, add 'history' to lint_ignore",
+            )
+        )
     return found
 
 

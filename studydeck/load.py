@@ -1,4 +1,5 @@
 """entries/*.yaml -> YAML node trees that remember the line and column of every value."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -70,7 +71,7 @@ def _step(raw: str, j: int, c: str, style: str | None) -> int:
     if j >= len(raw):
         return j
     if style == '"' and raw[j] == "\\":
-        return j + _ESCAPE_LENGTH.get(raw[j + 1:j + 2], 2)
+        return j + _ESCAPE_LENGTH.get(raw[j + 1 : j + 2], 2)
     if style == "'" and c == "'" and raw.startswith("''", j):
         return j + 2
     return j + 1
@@ -87,16 +88,14 @@ class Source:
     def span(self, node: yaml.ScalarNode, lead: int = 0) -> Span:
         """Where node's value lies in this file (lead: characters stripped from its start)."""
         start, end = node.start_mark, node.end_mark
-        return Span(start.line + 1, start.column + 1, self.text[start.index:end.index], node.style,
-                    node.value, lead)
+        return Span(start.line + 1, start.column + 1, self.text[start.index : end.index], node.style, node.value, lead)
 
 
 def _compose_node(self, parent, index):
     """Composer.compose_node, refusing aliases (no billion laughs)."""
     if self.check_event(yaml.AliasEvent):
         event = self.peek_event()
-        raise yaml.composer.ComposerError(
-            None, None, "aliases (*name) are not supported in entries", event.start_mark)
+        raise yaml.composer.ComposerError(None, None, "aliases (*name) are not supported in entries", event.start_mark)
     return yaml.composer.Composer.compose_node(self, parent, index)
 
 
@@ -112,7 +111,9 @@ except ImportError:  # pragma: no cover - built without libyaml: the Python load
     CParser = None
 
 
-class _FastLoader(yaml.composer.Composer, CParser or yaml.parser.Parser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+class _FastLoader(
+    yaml.composer.Composer, CParser or yaml.parser.Parser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+):
     """libyaml's parser (about 8x faster) under PyYAML's own composer, so aliases are refused the
     same way. Files it rejects are parsed again by _Loader, whose messages the tests pin."""
 
@@ -146,8 +147,13 @@ def outside(root: Path, path: Path) -> Problem | None:
     real, home = path.resolve(), root.resolve()
     if real.is_relative_to(home):
         return None
-    return Problem(rel_path(root, path), 0, 0, "", f"is a link to {real}, outside the project; entries are read "
-                                                     "only from files in the project")
+    return Problem(
+        rel_path(root, path),
+        0,
+        0,
+        "",
+        f"is a link to {real}, outside the project; entries are read only from files in the project",
+    )
 
 
 def unreadable_name(root: Path, path: Path) -> Problem | None:
@@ -172,10 +178,17 @@ def load(reads: Reads, path: Path, rel: str) -> tuple[Source | None, list[Proble
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [Problem(rel, line, col, "", f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}; "
-                                                   "save the file as UTF-8")]
+        return None, [
+            Problem(
+                rel,
+                line,
+                col,
+                "",
+                f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}; save the file as UTF-8",
+            )
+        ]
     text = text.removeprefix("\ufeff")
     if not text.strip() or all(line.lstrip().startswith("#") or not line.strip() for line in text.splitlines()):
         return None, [Problem(rel, 0, 0, "", "file is empty")]
@@ -206,8 +219,13 @@ def _unsafe_tags(rel: str, node: yaml.Node):
     while stack:
         n = stack.pop()
         if n.tag not in SAFE_TAGS:
-            yield Problem(rel, n.start_mark.line + 1, n.start_mark.column + 1, "",
-                          f"YAML tag '{n.tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed; entries are plain data")
+            yield Problem(
+                rel,
+                n.start_mark.line + 1,
+                n.start_mark.column + 1,
+                "",
+                f"YAML tag '{n.tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed; entries are plain data",
+            )
         if isinstance(n, yaml.MappingNode):
             for k, v in n.value:
                 stack.extend((k, v))

@@ -7,6 +7,7 @@ cards (to warn when a card's history would move to other content), and tombstone
 notes so their GUIDs are never handed out again. Released content takes its release's time
 from git instead (studydeck/releases.py): a committed file cannot know when it is tagged.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,14 @@ class NoteRecord:
     removed_in: str | None = None  # tombstones only: the version that removed it
 
     def to_json(self) -> dict:
-        data = {"guid": self.guid, "hash": self.hash, "mod": self.mod, "path": self.path, "term": self.term,
-                "answers": {str(n): a for n, a in self.answers}}
+        data = {
+            "guid": self.guid,
+            "hash": self.hash,
+            "mod": self.mod,
+            "path": self.path,
+            "term": self.term,
+            "answers": {str(n): a for n, a in self.answers},
+        }
         if self.removed_in is not None:
             data["removed_in"] = self.removed_in
         return data
@@ -58,9 +65,12 @@ class Lock:
 
     def to_bytes(self) -> bytes:
         nt = {"hash": self.notetype.hash, "mod": self.notetype.mod} if self.notetype else {}
-        data = {"format": FORMAT, "notetype": nt,
-                "notes": {n: r.to_json() for n, r in self.notes.items()},
-                "removed": {n: r.to_json() for n, r in self.removed.items()}}
+        data = {
+            "format": FORMAT,
+            "notetype": nt,
+            "notes": {n: r.to_json() for n, r in self.notes.items()},
+            "removed": {n: r.to_json() for n, r in self.removed.items()},
+        }
         return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
@@ -90,13 +100,14 @@ def read_lock_file(reads: Reads, path: Path, shown: str | None = None) -> Lock:
     except UnicodeDecodeError as exc:
         raise BuildError(f"{shown}: not UTF-8 at byte {exc.start}; restore it from git") from None
     except json.JSONDecodeError as exc:
-        raise BuildError(f"{shown} is damaged; restore it from git (git checkout -- {LOCK_NAME})",
-                         [Problem(shown, exc.lineno, exc.colno, "", f"not valid JSON: {exc.msg}")]) from None
+        raise BuildError(
+            f"{shown} is damaged; restore it from git (git checkout -- {LOCK_NAME})",
+            [Problem(shown, exc.lineno, exc.colno, "", f"not valid JSON: {exc.msg}")],
+        ) from None
     reader = _Reader(shown, text)
     lock = reader.lock(doc)
     if reader.problems:
-        raise BuildError(f"{shown} is damaged; restore it from git (git checkout -- {LOCK_NAME})",
-                         reader.problems)
+        raise BuildError(f"{shown} is damaged; restore it from git (git checkout -- {LOCK_NAME})", reader.problems)
     return lock
 
 
@@ -128,12 +139,18 @@ class _Reader:
             self.add("", "must be a JSON object")
             return Lock()
         if doc.get("format") not in READABLE:
-            self.add("format", f"unknown format {doc.get('format')!r}; this version reads "
-                               f"{' and '.join(map(str, READABLE))}", "format")
+            self.add(
+                "format",
+                f"unknown format {doc.get('format')!r}; this version reads {' and '.join(map(str, READABLE))}",
+                "format",
+            )
             return Lock()
         notetype = doc.get("notetype", {})
-        if not isinstance(notetype, dict) or not isinstance(notetype.get("hash", ""), str) or \
-                not _is_time(notetype.get("mod", 0)):
+        if (
+            not isinstance(notetype, dict)
+            or not isinstance(notetype.get("hash", ""), str)
+            or not _is_time(notetype.get("mod", 0))
+        ):
             self.add("notetype", "must be an object with a string hash and a whole-number mod", "notetype")
             notetype = {}
         record = NotetypeRecord(notetype["hash"], notetype.get("mod", 0)) if notetype.get("hash") else None
@@ -177,5 +194,12 @@ class _Reader:
         removed_in = item.get("removed_in")
         if part == "removed" and not isinstance(removed_in, str):
             removed_in = ""
-        return NoteRecord(values["guid"], values["hash"], mod, values["path"], values["term"], answers=tuple(sorted((int(k), v) for k, v in answers.items())),
-                          removed_in=removed_in if part == "removed" else None)
+        return NoteRecord(
+            values["guid"],
+            values["hash"],
+            mod,
+            values["path"],
+            values["term"],
+            answers=tuple(sorted((int(k), v) for k, v in answers.items())),
+            removed_in=removed_in if part == "removed" else None,
+        )

@@ -7,6 +7,7 @@ it (escaped) itself: studydeck/notes.py for Anki, studydeck/typeset.py for the s
 Every node remembers `pos`, the offset in the source string where it starts, so a problem
 found later (a giveaway, a cloze that moved) can be reported at its line and column.
 """
+
 from __future__ import annotations
 
 import re
@@ -71,7 +72,7 @@ def parse(source: str, allow_cloze: bool = True) -> tuple:
     stack = [_Open("root")]
     pos = 0
     for m in _TOKEN.finditer(source):
-        _add_text(stack[-1], source[pos:m.start()], pos)
+        _add_text(stack[-1], source[pos : m.start()], pos)
         pos = m.end()
         _token(stack, m, allow_cloze)
     _add_text(stack[-1], source[pos:], pos)
@@ -111,14 +112,17 @@ def _token(stack: list[_Open], m: re.Match, allow_cloze: bool) -> None:
     tok, top, at = m.group(0), stack[-1], m.start()
     if top.hint is not None and tok not in ("}}", "\n") and not tok.startswith("`"):
         if tok == "::":
-            raise MarkupError(f"'::' twice in '{top.token}': Anki reads everything after the first '::' as "
-                              "the hint", at)
+            raise MarkupError(
+                f"'::' twice in '{top.token}': Anki reads everything after the first '::' as the hint", at
+            )
         raise MarkupError(f"'{tok}' inside the hint of '{top.token}': a hint is plain text", at)
     if m.group(1) is not None:
         _open_cloze(stack, int(m.group(1)), tok, allow_cloze, at)
     elif tok == "{{":
-        raise MarkupError("'{{' that is not a cloze: Anki would read it as template or cloze syntax; "
-                          "put it in `code` or write '{ {'", at)
+        raise MarkupError(
+            "'{{' that is not a cloze: Anki would read it as template or cloze syntax; put it in `code` or write '{ {'",
+            at,
+        )
     elif tok == "}}":
         _close_cloze(stack, at)
     elif tok == "**":
@@ -149,8 +153,10 @@ def _open_cloze(stack: list[_Open], ordinal: int, tok: str, allow_cloze: bool, a
     if ordinal < 1:
         raise MarkupError(f"cloze numbers start at 1: '{tok}'", at)
     if ordinal > MAX_ORDINAL:
-        raise MarkupError(f"'{tok}': Anki makes at most {MAX_ORDINAL} cards from a note, so cloze numbers "
-                          f"go from 1 to {MAX_ORDINAL}", at)
+        raise MarkupError(
+            f"'{tok}': Anki makes at most {MAX_ORDINAL} cards from a note, so cloze numbers go from 1 to {MAX_ORDINAL}",
+            at,
+        )
     depth = sum(1 for o in stack if o.kind == "cloze")
     if depth >= MAX_CLOZE_DEPTH:
         raise MarkupError(f"'{tok}' is nested {depth + 1} deep; at most {MAX_CLOZE_DEPTH} levels are allowed", at)
@@ -186,6 +192,7 @@ def _toggle_bold(stack: list[_Open], at: int) -> None:
 
 
 # --- questions about a tree ------------------------------------------------------------
+
 
 def ordinals(tree: tuple) -> set[int]:
     """Every cloze number in the tree, nested ones included."""
@@ -260,11 +267,13 @@ def _auto(tree: tuple, term: str) -> tuple[bool, tuple]:
         if isinstance(node, (Text, Code)) and term in node.text:
             at = node.text.index(term)
             kind = type(node)
-            before, after = node.text[:at], node.text[at + len(term):]
-            pieces = ([kind(before, node.pos)] if before else []) + \
-                [Cloze(1, (kind(term, node.pos + at),), None, node.pos + at)] + \
-                ([kind(after, node.pos + at + len(term))] if after else [])
-            return True, tuple(out[:i] + pieces + out[i + 1:])
+            before, after = node.text[:at], node.text[at + len(term) :]
+            pieces = (
+                ([kind(before, node.pos)] if before else [])
+                + [Cloze(1, (kind(term, node.pos + at),), None, node.pos + at)]
+                + ([kind(after, node.pos + at + len(term))] if after else [])
+            )
+            return True, tuple(out[:i] + pieces + out[i + 1 :])
         if isinstance(node, Bold):
             done, children = _auto(node.children, term)
             if done:

@@ -1,4 +1,5 @@
 """The validated data the pipeline works on: frozen, no I/O."""
+
 from __future__ import annotations
 
 import hashlib
@@ -123,9 +124,11 @@ class PrintOptions:
         return text / self.columns / (self.BODY_PT * 25.4 / 72)
 
     def select(self, entries: list[Entry]) -> list[Entry]:
-        return [e for e in entries
-                if (not self.groups or e.group in self.groups)
-                and (not self.tags or set(self.tags) & set(e.tags))]
+        return [
+            e
+            for e in entries
+            if (not self.groups or e.group in self.groups) and (not self.tags or set(self.tags) & set(e.tags))
+        ]
 
     @property
     def subset(self) -> bool:

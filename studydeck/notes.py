@@ -1,4 +1,5 @@
 """Entries -> Anki notes, decks and our cloze notetype, with identities that never drift."""
+
 from __future__ import annotations
 
 import hashlib
@@ -71,13 +72,18 @@ def notetype(reads: Reads, templates: Path, font_css: str = "") -> Notetype:
     return Notetype(NOTETYPE_ID, NOTETYPE_NAME, FIELDS, TEMPLATE_NAME, front, back, font_css + css)
 
 
-def characters(reads: Reads, entries: list[Entry], templates: Path,
-               config: Config) -> tuple[frozenset[str], frozenset[str]]:
+def characters(
+    reads: Reads, entries: list[Entry], templates: Path, config: Config
+) -> tuple[frozenset[str], frozenset[str]]:
     """Every character the cards and the preview may show, and those set as code: the entries,
     the words of the templates, and the configuration's names and labels."""
     text, code = set(), set()
-    text.update(config.deck, config.description, config.version,
-                *(part for g in config.groups for part in (g.name, g.label, g.subdeck)))
+    text.update(
+        config.deck,
+        config.description,
+        config.version,
+        *(part for g in config.groups for part in (g.name, g.label, g.subdeck)),
+    )
     for entry in entries:
         text.update(entry.id, entry.title, *entry.tags, *entry.sources)
         trees = [d.tree for d in entry.definitions] + list(entry.points)
@@ -110,11 +116,29 @@ def notes(entries: list[Entry], config: Config, guids: dict[str, str]) -> list[N
         source = "<br>".join(f'<a href="{anki_text(url)}">{anki_text(url)}</a>' for url in entry.sources)
         tags = tuple(dict.fromkeys((entry.group, *entry.tags)))
         for d in entry.definitions:
-            fields = (to_anki(d.tree), anki_text(d.term), anki_text(entry.title),
-                      points, related, source, anki_text(entry.id))
-            out.append(Note(entry.id, d.key, guids[f"{entry.id}/{d.key}"], subdeck(config, entry.group),
-                            fields, tags, tuple(sorted(markup.ordinals(d.tree))), len(out) + 1, d.term,
-                            _answers(d.tree)))
+            fields = (
+                to_anki(d.tree),
+                anki_text(d.term),
+                anki_text(entry.title),
+                points,
+                related,
+                source,
+                anki_text(entry.id),
+            )
+            out.append(
+                Note(
+                    entry.id,
+                    d.key,
+                    guids[f"{entry.id}/{d.key}"],
+                    subdeck(config, entry.group),
+                    fields,
+                    tags,
+                    tuple(sorted(markup.ordinals(d.tree))),
+                    len(out) + 1,
+                    d.term,
+                    _answers(d.tree),
+                )
+            )
     return out
 
 

@@ -1,6 +1,7 @@
 """The reading order: groups as configured, and in each group the entries its `order` lists
 first, then the others by title (digits, Latin, then Hangul in 가나다 order, as Korean
 collation has them). The sheets, the preview and the deck's new cards all follow it."""
+
 from __future__ import annotations
 
 import re
@@ -26,10 +27,14 @@ def in_reading_order(entries: list[Entry], config: Config) -> list[Entry]:
         members = {e.id: e for e in entries if e.group == group.name}
         unknown = [i for i in group.order if i not in members]
         if unknown:
-            raise UsageError(f"pyproject.toml: [[tool.studydeck.groups]] '{group.name}': order lists "
-                             f"'{unknown[0]}', which is no entry of this group; its entries: "
-                             f"{', '.join(sorted(members)) or 'none'}")
+            raise UsageError(
+                f"pyproject.toml: [[tool.studydeck.groups]] '{group.name}': order lists "
+                f"'{unknown[0]}', which is no entry of this group; its entries: "
+                f"{', '.join(sorted(members)) or 'none'}"
+            )
         listed = [members[i] for i in group.order]
-        rest = sorted((e for e in members.values() if e.id not in group.order), key=lambda e: (title_key(e.title), e.id))
+        rest = sorted(
+            (e for e in members.values() if e.id not in group.order), key=lambda e: (title_key(e.title), e.id)
+        )
         out += listed + rest
     return out

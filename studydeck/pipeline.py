@@ -1,5 +1,6 @@
 """The build: gather and check everything first, then make every output that changed, then
 write them all at once (or none)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -42,16 +43,22 @@ def build(options: Options, say: Say = print, report: Report | None = None) -> R
     # 1. Gather: every entry, identity and time is settled, and every check run, before anything is made.
     reads = Reads(options.root)
     project = gather(options, reads)
-    result = Result(len(project.entries), len(project.notes), sum(len(n.ordinals) for n in project.notes),
-                    summary=project.changes.summary(), warnings=project.warnings)
+    result = Result(
+        len(project.entries),
+        len(project.notes),
+        sum(len(n.ordinals) for n in project.notes),
+        summary=project.changes.summary(),
+        warnings=project.warnings,
+    )
     if options.check:
         return result
     # 2. Make every output that changed, in memory; a failure here leaves the output folder untouched.
     files = make(project, record, result, say, report)
     # 3. Write all outputs and the identities they were built with, or none of them.
     lock_path = options.root / lock.LOCK_NAME
-    new_lock = {} if lock_path.exists() and lock_path.read_bytes() == project.lock_bytes else \
-        {lock_path: project.lock_bytes}
+    new_lock = (
+        {} if lock_path.exists() and lock_path.read_bytes() == project.lock_bytes else {lock_path: project.lock_bytes}
+    )
     result.written = write_all(options.out, files, new_lock)
     # 4. Remember what this build read and made, so a rebuild from the same inputs stops at the start.
     #    The reads include the lock as it was read: a build that rewrote it is followed by one full build.
@@ -71,8 +78,10 @@ def make(project: Project, record: cache.Record, result: Result, say: Say, repor
     jobs = {output: (output.make(project, say), key) for output, key in todo if output.worker}
     pending = None
     if jobs:
-        say(f"laying out {' and '.join(job.file for job, _ in jobs.values())} "
-            f"({len(project.options.printing.select(project.entries))} entries) ...")
+        say(
+            f"laying out {' and '.join(job.file for job, _ in jobs.values())} "
+            f"({len(project.options.printing.select(project.entries))} entries) ..."
+        )
         pending = layout.start({o.name: job.document for o, (job, _) in jobs.items()}, project.templates, report)
     try:
         for output, key in todo:
@@ -120,12 +129,20 @@ def _same(path: Path, data: bytes) -> bool:
 
 
 def _remember(record: cache.Record, reads: Reads, options: Options, result: Result, say: Say) -> None:
-    figures = {"entries": result.entries, "notes": result.notes, "cards": result.cards, "pages": result.pages,
-               "summary": result.summary, "warnings": [dataclasses.asdict(w) for w in result.warnings]}
+    figures = {
+        "entries": result.entries,
+        "notes": result.notes,
+        "cards": result.cards,
+        "pages": result.pages,
+        "summary": result.summary,
+        "warnings": [dataclasses.asdict(w) for w in result.warnings],
+    }
     record.finish(reads.record(), options, figures, sorted(p.name for p in result.written + result.reused))
     if not record.save():
-        say(f"warning: could not record this build in {cache.CACHE_DIR.as_posix()}/ ({record.error}); "
-            "the next build makes everything again")
+        say(
+            f"warning: could not record this build in {cache.CACHE_DIR.as_posix()}/ ({record.error}); "
+            "the next build makes everything again"
+        )
 
 
 def _result_of_record(last: dict, record: cache.Record, options: Options) -> Result:

@@ -1,4 +1,5 @@
 """What the build is doing: a live status on a terminal, plain lines otherwise (CI logs)."""
+
 from __future__ import annotations
 
 import sys
@@ -26,8 +27,14 @@ class Reporter:
 
             # auto_refresh=False: no drawing thread (the PDF workers are forked from this process);
             # the display is redrawn on every message, and the build sends one every 0.1 s.
-            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                                      console=Console(stderr=True), transient=True, auto_refresh=False)
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+                auto_refresh=False,
+            )
             self._progress.start()
         return self
 

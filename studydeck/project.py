@@ -4,6 +4,7 @@ Project is the one parsed document of a build (in Sphinx's words): the configura
 entries in reading order, every note with its identity and time, the fonts, the lock to write
 and what changed. Every check runs here, whatever is built: an entry is valid or not, for all.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -66,17 +67,32 @@ def gather(options: Options, reads: Reads) -> Project:
     notetype = notes.notetype(reads, templates, fonts.css(web_fonts))
     made = notes.notes(entries, config, guids)
     card_files = [f"templates/card/{name}" for name in notes.CARD_FILES]
-    clock = identity.Clock(tuple(releases.read(reads, lock.LOCK_NAME)),
-                           history.content_times(reads, sorted({e.path for e in entries}) + card_files), sde)
+    clock = identity.Clock(
+        tuple(releases.read(reads, lock.LOCK_NAME)),
+        history.content_times(reads, sorted({e.path for e in entries}) + card_files),
+        sde,
+    )
     ids = identity.identify(entries, made, old_lock, renamed, clock)
     nt_record, nt_mod = identity.notetype_times(clock, identity.notetype_hash(notetype), old_lock, card_files)
     new_lock, changes = identity.update(old_lock, ids, nt_record, gone, config.version)
     if options.changes_since is not None:  # a release lists what changed since the previous one
         changes = identity.diff(lock.read_lock_file(reads, options.changes_since), new_lock, config.version)
     mods = {i.guid: i.mod for i in ids}
-    project = Project(options, reads, config, entries, made, notetype, mods, nt_mod, web_fonts,
-                      sde if sde is not None else max([nt_mod, *mods.values()]), new_lock, changes,
-                      lint.check(entries, old_lock, renamed, config.lint))
+    project = Project(
+        options,
+        reads,
+        config,
+        entries,
+        made,
+        notetype,
+        mods,
+        nt_mod,
+        web_fonts,
+        sde if sde is not None else max([nt_mod, *mods.values()]),
+        new_lock,
+        changes,
+        lint.check(entries, old_lock, renamed, config.lint),
+    )
     _check_lock_and_warnings(project)
     return project
 
@@ -124,9 +140,13 @@ def check_selection(entries: list[Entry], printing: PrintOptions, config: Config
 def _check_lock_and_warnings(project: Project) -> None:
     options = project.options
     if options.strict and project.warnings:
-        raise BuildError(f"{len(project.warnings)} card-quality warning(s), and --strict makes them errors; "
-                         "nothing was written", project.warnings)
+        raise BuildError(
+            f"{len(project.warnings)} card-quality warning(s), and --strict makes them errors; nothing was written",
+            project.warnings,
+        )
     path = options.root / lock.LOCK_NAME
     if options.locked and (not path.exists() or path.read_bytes() != project.lock_bytes):
-        raise BuildError(f"{lock.LOCK_NAME} is out of date ({project.changes.summary()}); run 'python build.py' "
-                         f"and commit {lock.LOCK_NAME}")
+        raise BuildError(
+            f"{lock.LOCK_NAME} is out of date ({project.changes.summary()}); run 'python build.py' "
+            f"and commit {lock.LOCK_NAME}"
+        )

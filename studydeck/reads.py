@@ -7,6 +7,7 @@ build asks every question again before doing anything, and when each answer is t
 nothing changed and it stops there. An input or a setting a stage starts to read joins that
 check by being read: nobody keeps a list of the inputs.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -7,6 +7,7 @@ time of the import as an updated note's time, so only a time at least as late as
 release's can bring an edit that was committed before a user's (late) import of the
 previous release. The times live in git, where every clone of a commit sees the same ones.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,14 +28,18 @@ class Release:
 
 def read(reads: Reads, lock_name: str, pattern: str = TAG_PATTERN) -> list[Release]:
     """Releases whose tag is in HEAD's history, oldest first; [] outside a git repository."""
-    refs = reads.git("for-each-ref", "--merged=HEAD", "--format=%(refname:short)%00%(*objectname)%(objectname)"
-                     "%00%(*committerdate:unix)%(committerdate:unix)", f"refs/tags/{pattern}")
+    refs = reads.git(
+        "for-each-ref",
+        "--merged=HEAD",
+        "--format=%(refname:short)%00%(*objectname)%(objectname)%00%(*committerdate:unix)%(committerdate:unix)",
+        f"refs/tags/{pattern}",
+    )
     if not refs:
         return []
     tags = []
     for line in refs.decode("utf-8", "surrogateescape").splitlines():
         name, obj, when = line.split("\0")
-        commit = obj[:len(obj) // 2] if len(obj) in (80, 128) else obj  # annotated: commit, then tag object
+        commit = obj[: len(obj) // 2] if len(obj) in (80, 128) else obj  # annotated: commit, then tag object
         if when.isdigit():
             tags.append((int(when), name, commit))
     tags.sort()
@@ -89,7 +94,7 @@ def _blobs(reads: Reads, specs: list[str]) -> list[bytes | None]:
         if len(parts) == 3 and parts[1] == b"blob":
             size = int(parts[2])
             out.append(data[:size])
-            data = data[size + 1:]
+            data = data[size + 1 :]
         else:
             out.append(None)
     return out

@@ -4,6 +4,7 @@ The cheat sheet shows every entry with its clozes emphasised. The worksheet show
 a card's question shows (the definition text), every cloze replaced by a numbered blank
 sized to its answer, and ends with the answer key, grouped the same way.
 """
+
 from __future__ import annotations
 
 import html as htmllib
@@ -67,41 +68,55 @@ def _flow(name: str, items: tuple[tuple[str, str], ...], cuts: list[int] | None,
     set apart, balanced, so a section never ends in one full column beside empty ones."""
     html = [h for _, h in items]
     cuts = cuts or [len(html)]
-    out = f'\n<div class="flow" id="flow-{name}">\n{"".join(html[:cuts[0]])}\n</div>\n'
+    out = f'\n<div class="flow" id="flow-{name}">\n{"".join(html[: cuts[0]])}\n</div>\n'
     if len(cuts) == 1 and cuts[0] < len(html):
-        out += f'\n<div class="flow tail">\n{"".join(html[cuts[0]:])}\n</div>\n'
+        out += f'\n<div class="flow tail">\n{"".join(html[cuts[0] :])}\n</div>\n'
     elif cuts[0] < len(html):
         bounds = cuts + [len(html)] * (columns - len(cuts) + 1)
-        cols = "".join(f'\n<div class="col">\n{"".join(html[bounds[i]:bounds[i + 1]])}\n</div>\n'
-                       for i in range(columns))
+        cols = "".join(
+            f'\n<div class="col">\n{"".join(html[bounds[i] : bounds[i + 1]])}\n</div>\n' for i in range(columns)
+        )
         out += f'\n\n<div class="cols">\n{cols}\n</div>\n'
     return out
 
 
-def render(kind: str, entries: list[Entry], config: Config, templates: Path, built: int,
-           opts: PrintOptions, reads: Reads) -> Document:
+def render(
+    kind: str, entries: list[Entry], config: Config, templates: Path, built: int, opts: PrintOptions, reads: Reads
+) -> Document:
     """The document for the entries opts selects, in reading order (Document.html() is the
     standalone HTML WeasyPrint lays out)."""
     titles = {e.id: e.title for e in entries}  # related entries outside a subset keep their names
     entries = opts.select(entries)
     when = datetime.fromtimestamp(built, UTC)
-    page = {"deck": config.deck, "version": config.version, "date": when.strftime("%Y-%m-%d"),
-            "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "paper": PAPERS[opts.paper],
-            "columns": opts.columns, "subset": _subset_label(opts, config), "count": len(entries),
-            "side": opts.SIDE_MARGIN_MM, "gap": opts.COLUMN_GAP_MM, "body_pt": opts.BODY_PT,
-            "css": Markup(reads.text(templates / "sheet.css"))}
+    page = {
+        "deck": config.deck,
+        "version": config.version,
+        "date": when.strftime("%Y-%m-%d"),
+        "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "paper": PAPERS[opts.paper],
+        "columns": opts.columns,
+        "subset": _subset_label(opts, config),
+        "count": len(entries),
+        "side": opts.SIDE_MARGIN_MM,
+        "gap": opts.COLUMN_GAP_MM,
+        "body_pt": opts.BODY_PT,
+        "css": Markup(reads.text(templates / "sheet.css")),
+    }
     if kind == "sheet":
         sections = [(g, [_sheet_entry(e, titles) for e in entries if e.group == g.name]) for g in config.groups]
     else:
         numbers = _Numbers()
-        sections = [(g, [_worksheet_entry(e, numbers, opts.column_em) for e in entries if e.group == g.name])
-                    for g in config.groups]
+        sections = [
+            (g, [_worksheet_entry(e, numbers, opts.column_em) for e in entries if e.group == g.name])
+            for g in config.groups
+        ]
     sections = [{"group": g.name, "label": g.label, "entries": es} for g, es in sections if es]
     anchors = {f"{kind}-{s['group']}": [e["anchor"] for e in s["entries"]] for s in sections}
     if kind == "worksheet":
         anchors["key"] = [f"key-{e['number']}" for s in sections for e in s["entries"]]
-    key = [{"entry": e, "heading": s["label"] if i == 0 else None}
-           for s in sections for i, e in enumerate(s["entries"])]  # the worksheet's answer key
+    key = [
+        {"entry": e, "heading": s["label"] if i == 0 else None} for s in sections for i, e in enumerate(s["entries"])
+    ]  # the worksheet's answer key
     made: dict[str, list[str]] = {}
 
     def collect(name, items, caller) -> Markup:
@@ -109,11 +124,14 @@ def render(kind: str, entries: list[Entry], config: Config, templates: Path, bui
         return Markup(f"\0flow:{name}\0")
 
     env = environment(templates, reads)
-    frame = env.get_template(f"{kind}.html.j2").render(sections=sections, key=key, collect=collect,
-                                                       mark=lambda kind, name: Markup(f"\0{kind}:{name}\0"), **page)
+    frame = env.get_template(f"{kind}.html.j2").render(
+        sections=sections, key=key, collect=collect, mark=lambda kind, name: Markup(f"\0{kind}:{name}\0"), **page
+    )
     items = {name: tuple(zip(anchors[name], made[name], strict=True)) for name in anchors}
     headings = {f"{kind}-{s['group']}": f"group-{s['group']}" for s in sections}
-    return Document(kind, frame, items, headings, opts.columns, frozenset({"key"}) if kind == "worksheet" else frozenset())
+    return Document(
+        kind, frame, items, headings, opts.columns, frozenset({"key"}) if kind == "worksheet" else frozenset()
+    )
 
 
 def _subset_label(opts: PrintOptions, config: Config) -> str:
@@ -123,9 +141,10 @@ def _subset_label(opts: PrintOptions, config: Config) -> str:
 
 def _sheet_entry(entry: Entry, titles: dict[str, str]) -> dict:
     return {
-        "id": entry.id, "title": entry.title, "anchor": f"entry-{entry.id}",
-        "definitions": [{"term": d.term, "html": Markup(to_sheet(d.tree))}
-                        for d in entry.definitions],
+        "id": entry.id,
+        "title": entry.title,
+        "anchor": f"entry-{entry.id}",
+        "definitions": [{"term": d.term, "html": Markup(to_sheet(d.tree))} for d in entry.definitions],
         "points": [Markup(to_sheet(p)) for p in entry.points],
         "related": [titles[r] for r in entry.related],
     }
@@ -149,21 +168,30 @@ class _Blanks:
         """The blank that replaces an (outermost) cloze; its inner clozes go with its answer."""
         self.numbers.blank += 1
         n = self.numbers.blank
-        self.answers.append({"number": n, "html": Markup(to_sheet(cloze.children, keep_max=self.column_em)),
-                             "hint": cloze.hint})
+        self.answers.append(
+            {"number": n, "html": Markup(to_sheet(cloze.children, keep_max=self.column_em)), "hint": cloze.hint}
+        )
         width = blank_width(markup.plain(cloze.children), cloze.hint or "", self.column_em)
         hint = f'<span class="hint">{htmllib.escape(cloze.hint)}</span>' if cloze.hint else ""
-        return Blank(f'<span class="blank{" hinted" if hint else ""}"><span class="line" style="width: {width}em">'
-                     f'<span class="bn">{n}</span></span>{hint}</span>', width)
+        return Blank(
+            f'<span class="blank{" hinted" if hint else ""}"><span class="line" style="width: {width}em">'
+            f'<span class="bn">{n}</span></span>{hint}</span>',
+            width,
+        )
 
 
 def _worksheet_entry(entry: Entry, numbers: _Numbers, column_em: float) -> dict:
     numbers.entry += 1
     blanks = _Blanks(numbers, column_em)
     texts = [Markup(to_sheet(d.tree, blank=blanks, keep_max=column_em)) for d in entry.definitions]
-    return {"id": entry.id, "title": entry.title, "number": numbers.entry, "texts": texts,
-            "anchor": f"q-{numbers.entry}",
-            "answers": blanks.answers}
+    return {
+        "id": entry.id,
+        "title": entry.title,
+        "number": numbers.entry,
+        "texts": texts,
+        "anchor": f"q-{numbers.entry}",
+        "answers": blanks.answers,
+    }
 
 
 HINT_EM = 0.73  # the hint's size (6.3 pt) in em of the body text (8.6 pt): templates/sheet.css

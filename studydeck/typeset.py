@@ -10,6 +10,7 @@ HTML preview gets plain words (joiner=False).
 The text is first flattened into pieces (a run of text with the inline elements around it, or
 a worksheet blank), the pieces grouped into words at whitespace, and each word emitted.
 """
+
 from __future__ import annotations
 
 import html
@@ -46,8 +47,12 @@ class _Piece:
         return self.blank is None and self.text.isspace()
 
 
-def to_sheet(tree: tuple, blank: Callable[[markup.Cloze], Blank] | None = None, joiner: bool = True,
-             keep_max: float = KEEP_ALL_MAX) -> str:
+def to_sheet(
+    tree: tuple,
+    blank: Callable[[markup.Cloze], Blank] | None = None,
+    joiner: bool = True,
+    keep_max: float = KEEP_ALL_MAX,
+) -> str:
     """HTML for the printed sheet: clozes emphasised, or each replaced by blank(cloze). A word
     is kept whole only up to keep_max em (about a column's width), so it never overflows one."""
     pieces: list[_Piece] = []
@@ -106,8 +111,8 @@ def _word(word: list[_Piece], joiner: bool, keep_max: float = KEEP_ALL_MAX) -> s
         return "".join(_wrapped(p.blank.html if p.blank else html.escape(p.text), p.wrap) for p in word)
     # U+2060 WORD JOINER between every two characters: no line break inside the word, one text run
     joined = WORD_JOINER.join(
-        _wrapped(p.blank.html if p.blank else WORD_JOINER.join(html.escape(c) for c in p.text), p.wrap)
-        for p in word)
+        _wrapped(p.blank.html if p.blank else WORD_JOINER.join(html.escape(c) for c in p.text), p.wrap) for p in word
+    )
     if blanks:  # a worksheet blank is a box: no-wrap around it too
         return f'<span class="w">{joined}</span>'
     return joined

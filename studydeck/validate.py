@@ -1,4 +1,5 @@
 """YAML nodes -> Entry objects, collecting every problem in every file before giving up."""
+
 from __future__ import annotations
 
 import difflib
@@ -45,8 +46,7 @@ class _Ctx:
     def path(self) -> str:
         return self.source.path
 
-    def add(self, node: yaml.Node | None, field: str, message: str, offset: int | None = None,
-            lead: int = 0) -> None:
+    def add(self, node: yaml.Node | None, field: str, message: str, offset: int | None = None, lead: int = 0) -> None:
         line, col = _position(self.source, node, offset, lead)
         self.problems.append(Problem(self.path, line, col, field, message))
 
@@ -59,8 +59,12 @@ def _position(source: Source, node, offset, lead) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def validate(sources: list[Source], groups: tuple[str, ...], charset: frozenset[int] | None = None,
-             lint_rules: frozenset[str] = frozenset()) -> tuple[list[Entry], list[Problem]]:
+def validate(
+    sources: list[Source],
+    groups: tuple[str, ...],
+    charset: frozenset[int] | None = None,
+    lint_rules: frozenset[str] = frozenset(),
+) -> tuple[list[Entry], list[Problem]]:
     """Check every entry and the links between them; return the good entries and all problems.
 
     With a charset, every string must be drawable by the sheet's bundled font.
@@ -108,8 +112,19 @@ def _entry(ctx: _Ctx, node: yaml.Node):
         where[f"definitions[{i}]"] = _pos(dnode)
         for k, v in getattr(dnode, "value", ()):
             where[f"definitions[{i}].{k.value}"] = _pos(v)
-    entry = Entry(eid, title, group, tuple(dict.fromkeys(tags)), definitions, points,
-                  tuple(r for r, _, _ in related), sources, ctx.path, renamed, where)
+    entry = Entry(
+        eid,
+        title,
+        group,
+        tuple(dict.fromkeys(tags)),
+        definitions,
+        points,
+        tuple(r for r, _, _ in related),
+        sources,
+        ctx.path,
+        renamed,
+        where,
+    )
     return entry, eid, fields.get("id"), related
 
 
@@ -161,9 +176,14 @@ def _scalar_str(ctx: _Ctx, node: yaml.Node, field: str, run_limit: bool = True) 
         if missing:
             shown = ", ".join(f"'{c}' (U+{ord(c):04X}, character {i + 1})" for i, c in missing[:3])
             more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-            ctx.add(node, field, f"{shown}{more} not in the bundled font, so the printed sheet cannot show "
-                                 "it; use another character or add a font with it to templates/fonts/",
-                    missing[0][0], lead)
+            ctx.add(
+                node,
+                field,
+                f"{shown}{more} not in the bundled font, so the printed sheet cannot show "
+                "it; use another character or add a font with it to templates/fonts/",
+                missing[0][0],
+                lead,
+            )
             return None
     if run_limit and not _short_runs(ctx, node, field, value, value, lead):
         return None
@@ -177,8 +197,13 @@ def _short_runs(ctx: _Ctx, node, field: str, shown: str, source: str, lead: int)
     if run is None:
         return True
     at = max(re.finditer(r"\S+", source), key=lambda m: len(m.group(0))).start()
-    ctx.add(node, field, f"{len(run.group(0)):,} characters without a space; at most {MAX_RUN} can be set on a "
-                         "line: add spaces", at, lead)
+    ctx.add(
+        node,
+        field,
+        f"{len(run.group(0)):,} characters without a space; at most {MAX_RUN} can be set on a line: add spaces",
+        at,
+        lead,
+    )
     return False
 
 
@@ -186,8 +211,11 @@ def _bad_character(value: str) -> tuple[int, str] | None:
     for i, c in enumerate(value):
         code = ord(c)
         if 0xD800 <= code <= 0xDFFF:
-            return i, f"character {i + 1} is a lone surrogate (U+{code:04X}), which is not text; " \
-                      "remove it (check the file's encoding or a \\u escape)"
+            return (
+                i,
+                f"character {i + 1} is a lone surrogate (U+{code:04X}), which is not text; "
+                "remove it (check the file's encoding or a \\u escape)",
+            )
         if (unicodedata.category(c) == "Cc" and c not in "\n\t") or c in _INVISIBLE or code in (0xFFFE, 0xFFFF):
             name = unicodedata.name(c, "control character")
             return i, f"character {i + 1} is the invisible U+{code:04X} ({name}); remove it"
@@ -258,7 +286,9 @@ def _definitions(ctx: _Ctx, fields) -> tuple[Definition, ...] | None:
         if d is None:
             ok = False
         elif d.key in keys:
-            ctx.add(dnode, f"definitions[{i}].key", f"duplicate definition key '{d.key}' (also definitions[{keys[d.key]}])")
+            ctx.add(
+                dnode, f"definitions[{i}].key", f"duplicate definition key '{d.key}' (also definitions[{keys[d.key]}])"
+            )
             ok = False
         else:
             keys[d.key] = i
@@ -290,8 +320,12 @@ def _definition(ctx: _Ctx, node: yaml.Node, prefix: str) -> Definition | None:
     if not markup.ordinals(tree):
         clozed = markup.auto_cloze(tree, term)
         if clozed is None:
-            ctx.add(tnode, where, f"has no cloze and the term '{term}' does not occur in it, "
-                                  "so nothing can be deleted automatically; mark one with {{c1::...}}")
+            ctx.add(
+                tnode,
+                where,
+                f"has no cloze and the term '{term}' does not occur in it, "
+                "so nothing can be deleted automatically; mark one with {{c1::...}}",
+            )
             return None
         tree = clozed
     return Definition(key, term, text, tree, renamed, ctx.source.span(tnode, lead), ignore)
@@ -303,8 +337,11 @@ def _lint_ignore(ctx: _Ctx, fields, prefix) -> tuple[str, ...] | None:
         return () if "lint_ignore" not in fields else None
     for i, name in enumerate(names):
         if name not in ctx.lint_rules:
-            ctx.add(fields["lint_ignore"].value[i], f"{prefix}lint_ignore[{i}]",
-                    f"no card-quality rule is called '{name}'; rules: {', '.join(sorted(ctx.lint_rules))}")
+            ctx.add(
+                fields["lint_ignore"].value[i],
+                f"{prefix}lint_ignore[{i}]",
+                f"no card-quality rule is called '{name}'; rules: {', '.join(sorted(ctx.lint_rules))}",
+            )
             return None
     return tuple(names)
 
@@ -356,8 +393,7 @@ def _url(ctx: _Ctx, node: yaml.Node, field: str) -> str | None:
         ok = parts.scheme == "https" and bool(parts.hostname) and parts.port != 0
     except ValueError:  # e.g. an unclosed [IPv6] host or a port that is not a number
         ok = False
-    if not ok or len(value) > MAX_URL or any(c in value for c in " \"'<>`\\{}[]") or any(
-            ord(c) < 33 for c in value):
+    if not ok or len(value) > MAX_URL or any(c in value for c in " \"'<>`\\{}[]") or any(ord(c) < 33 for c in value):
         ctx.add(node, field, f"must be an https:// URL (at most {MAX_URL} characters), not '{value}'")
         return None
     return value

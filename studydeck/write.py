@@ -9,6 +9,7 @@ A build's files are written in three steps:
 If the process is killed during the swap, the next build finds the journal before it reads
 anything and finishes the swap (every staged file was complete before the journal existed).
 """
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,7 @@ def safe_stem(name: str, limit: int = 80) -> str:
         import hashlib
 
         tail = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        stem = stem.encode()[:limit - 9].decode("utf-8", "ignore").rstrip(".-") + "-" + tail
+        stem = stem.encode()[: limit - 9].decode("utf-8", "ignore").rstrip(".-") + "-" + tail
     return stem or "deck"
 
 
@@ -113,8 +114,9 @@ def _swap(staged: list[tuple[Path, Path]], token: str) -> None:
             (staged[0][1].parent / JOURNAL).unlink(missing_ok=True)
         if not isinstance(exc, OSError):
             raise
-        raise BuildError(f"cannot replace {exc.filename or 'an output'}: {exc.strerror}; every output was "
-                         "put back as it was") from None
+        raise BuildError(
+            f"cannot replace {exc.filename or 'an output'}: {exc.strerror}; every output was put back as it was"
+        ) from None
     for _, backup in done:
         if backup is not None:
             backup.unlink(missing_ok=True)

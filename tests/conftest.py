@@ -1,4 +1,5 @@
 """Shared fixtures: a temp copy of the project, real builds, a real Anki collection."""
+
 from __future__ import annotations
 
 import os
@@ -31,31 +32,54 @@ def copy_project(dest: Path, with_git: bool = False) -> Path:
 
 
 def git(cwd: Path, *args: str, env: dict | None = None) -> str:
-    full_env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-                "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid", **(env or {})}
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
-                          env=full_env).stdout
+    full_env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        **(env or {}),
+    }
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=full_env).stdout
 
 
 def commit(cwd: Path, message: str, when: int, allow_empty: bool = False) -> None:
     stamp = f"@{when} +0000"
-    git(cwd, "commit", "-q", "-m", message, *(["--allow-empty"] if allow_empty else []),
-        env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp})
+    git(
+        cwd,
+        "commit",
+        "-q",
+        "-m",
+        message,
+        *(["--allow-empty"] if allow_empty else []),
+        env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp},
+    )
 
 
 def run_build(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run `python build.py ARGS` in project exactly as a user would."""
-    clean = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "GITHUB_ACTIONS",
-                                                              "STUDYDECK_VERSION")}
-    return subprocess.run([sys.executable, "build.py", *args], cwd=project, capture_output=True, text=True,
-                          env={**clean, **(env or {})}, timeout=600)
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "GITHUB_ACTIONS", "STUDYDECK_VERSION")
+    }
+    return subprocess.run(
+        [sys.executable, "build.py", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**clean, **(env or {})},
+        timeout=600,
+    )
 
 
 def outputs(project: Path) -> dict[str, Path]:
     dist = project / "dist"
-    return {"apkg": dist / f"{DECK_STEM}.apkg", "pdf": dist / f"{DECK_STEM}.pdf",
-            "worksheet": dist / f"{DECK_STEM}-worksheet.pdf", "html": dist / f"{DECK_STEM}.html",
-            "changes": dist / "CHANGES.md"}
+    return {
+        "apkg": dist / f"{DECK_STEM}.apkg",
+        "pdf": dist / f"{DECK_STEM}.pdf",
+        "worksheet": dist / f"{DECK_STEM}-worksheet.pdf",
+        "html": dist / f"{DECK_STEM}.html",
+        "changes": dist / "CHANGES.md",
+    }
 
 
 @pytest.fixture(scope="session")
@@ -81,8 +105,7 @@ def import_apkg(col, apkg: Path):
     """Import with Anki's default options (update notes and notetypes if newer, no merge)."""
     from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
-    return col.import_anki_package(ImportAnkiPackageRequest(package_path=str(apkg),
-                                                            options=ImportAnkiPackageOptions()))
+    return col.import_anki_package(ImportAnkiPackageRequest(package_path=str(apkg), options=ImportAnkiPackageOptions()))
 
 
 @pytest.fixture

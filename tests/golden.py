@@ -1,5 +1,6 @@
 """The golden build: the default project, built the same way every time, for tests/test_golden.py
 and tests/golden/update.py (which rewrites the golden files)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,11 +20,17 @@ def build_golden(tmp: Path, **env: str) -> dict:
     assert done.returncode == 0, done.stderr
     paths = outputs(project)
     hashes = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((project / "dist").iterdir())}
-    return {"hashes": hashes, "changes": paths["changes"].read_text("utf-8"),
-            "preview": normalized_preview(paths["html"].read_text("utf-8"))}
+    return {
+        "hashes": hashes,
+        "changes": paths["changes"].read_text("utf-8"),
+        "preview": normalized_preview(paths["html"].read_text("utf-8")),
+    }
 
 
 def normalized_preview(page: str) -> str:
     """The preview with each inline font (base64) replaced by its digest: readable as a diff."""
-    return re.sub(r"data:font/woff2;base64,([A-Za-z0-9+/=]+)",
-                  lambda m: "data:font/woff2;sha256," + hashlib.sha256(m.group(1).encode()).hexdigest(), page)
+    return re.sub(
+        r"data:font/woff2;base64,([A-Za-z0-9+/=]+)",
+        lambda m: "data:font/woff2;sha256," + hashlib.sha256(m.group(1).encode()).hexdigest(),
+        page,
+    )

@@ -1,4 +1,5 @@
 """Reading the built PDFs the way a reader sees them: fonts, page boxes, lines of characters."""
+
 from __future__ import annotations
 
 import re
@@ -76,8 +77,16 @@ def segments(page) -> list[dict]:
         text = row[0]["text"]
         for a, b in pairwise(row):
             text += (" " if b["x0"] - a["x1"] > 0.15 * a["size"] else "") + b["text"]
-        out.append({"top": min(c["top"] for c in row), "x0": row[0]["x0"], "x1": row[-1]["x1"], "text": text,
-                    "size": max(c["size"] for c in row), "chars": row})
+        out.append(
+            {
+                "top": min(c["top"] for c in row),
+                "x0": row[0]["x0"],
+                "x1": row[-1]["x1"],
+                "text": text,
+                "size": max(c["size"] for c in row),
+                "chars": row,
+            }
+        )
     return out
 
 
@@ -174,8 +183,14 @@ _NO_BREAK_BEFORE = set("/)]}!?,.:;")
 def _first_word_width(segment) -> float:
     """Width of the first unit a line could break after: up to the first gap that allows a break."""
     chars = segment["chars"]
-    end = next((i for i, (a, b) in enumerate(pairwise(chars)) if b["x0"] - a["x1"] > 0.15 * a["size"]
-                and b["text"] not in _NO_BREAK_BEFORE), len(chars) - 1)
+    end = next(
+        (
+            i
+            for i, (a, b) in enumerate(pairwise(chars))
+            if b["x0"] - a["x1"] > 0.15 * a["size"] and b["text"] not in _NO_BREAK_BEFORE
+        ),
+        len(chars) - 1,
+    )
     return chars[end]["x1"] - chars[0]["x0"]
 
 
@@ -186,9 +201,13 @@ def premature_breaks(path, columns: int, minimum: int = 50) -> list[tuple[str, s
         column = column_width(page, columns)
         lines = [s for s in in_reading_order(page, columns) if s["text"] != "•" and s["top"] > MARGINS["top"]]
         for a, b in pairwise(lines):
-            same_paragraph = (abs(a["size"] - b["size"]) < 0.1 and 0 < b["top"] - a["top"] < 1.7 * a["size"]
-                              and -1 < b["x0"] - a["x0"] < 4 * MM and 8 < a["size"] < 9
-                              and not b["text"].startswith("•"))
+            same_paragraph = (
+                abs(a["size"] - b["size"]) < 0.1
+                and 0 < b["top"] - a["top"] < 1.7 * a["size"]
+                and -1 < b["x0"] - a["x0"] < 4 * MM
+                and 8 < a["size"] < 9
+                and not b["text"].startswith("•")
+            )
             if not same_paragraph or all("Bold" in c["fontname"] for c in a["chars"]):  # a term (dt) line
                 continue
             right = MARGINS["left"] + column_of(page, a["x0"], columns) * (column + GAP) + column
@@ -230,17 +249,37 @@ def column_gaps(path, columns: int) -> list[dict]:
                 mine = [s for s in inside if column_of(page, s["x0"], columns) == col]
                 bottom = max((s["top"] + s["size"] for s in mine), default=None)
                 top = min((s["top"] for s in mine), default=None)
-                cells.append({"section": section, "page": number + 1, "column": col + 1, "band": (band_top, band_bottom),
-                              "top": top, "bottom": bottom, "page_height": bottom_limit - top_limit})
+                cells.append(
+                    {
+                        "section": section,
+                        "page": number + 1,
+                        "column": col + 1,
+                        "band": (band_top, band_bottom),
+                        "top": top,
+                        "bottom": bottom,
+                        "page_height": bottom_limit - top_limit,
+                    }
+                )
     out = []
     for i, cell in enumerate(cells):
         if cell["bottom"] is None:
             continue
-        later = [c for c in cells[i + 1:] if c["section"] == cell["section"] and c["bottom"] is not None
-                 and (c["page"], c["band"]) != (cell["page"], cell["band"])]
+        later = [
+            c
+            for c in cells[i + 1 :]
+            if c["section"] == cell["section"]
+            and c["bottom"] is not None
+            and (c["page"], c["band"]) != (cell["page"], cell["band"])
+        ]
         if not later:
             continue  # in the last band of its section
         band_top, band_bottom = cell["band"]
-        out.append({"page": cell["page"], "column": cell["column"], "section": cell["section"],
-                    "empty": round(max(0.0, band_bottom - cell["bottom"]) / cell["page_height"], 3)})
+        out.append(
+            {
+                "page": cell["page"],
+                "column": cell["column"],
+                "section": cell["section"],
+                "empty": round(max(0.0, band_bottom - cell["bottom"]) / cell["page_height"], 3),
+            }
+        )
     return out

@@ -1,4 +1,5 @@
 """Rebuilds remake exactly the outputs whose inputs changed, and give the bytes of a clean build."""
+
 from __future__ import annotations
 
 import shutil
@@ -7,8 +8,13 @@ import pytest
 from conftest import DECK_STEM, copy_project, outputs, run_build
 
 SDE = {"SOURCE_DATE_EPOCH": "1700000000"}  # the printed date: otherwise any content change moves it
-NAMES = {"apkg": f"{DECK_STEM}.apkg", "pdf": f"{DECK_STEM}.pdf", "worksheet": f"{DECK_STEM}-worksheet.pdf",
-         "html": f"{DECK_STEM}.html", "changes": "CHANGES.md"}
+NAMES = {
+    "apkg": f"{DECK_STEM}.apkg",
+    "pdf": f"{DECK_STEM}.pdf",
+    "worksheet": f"{DECK_STEM}-worksheet.pdf",
+    "html": f"{DECK_STEM}.html",
+    "changes": "CHANGES.md",
+}
 
 
 def _written(stdout: str) -> set[str]:
@@ -29,8 +35,9 @@ def test_a_rebuild_with_nothing_changed_writes_nothing_and_loads_no_renderer(pro
     done = run_build(project, env={"PYTHONPROFILEIMPORTTIME": "1", **SDE})
     assert done.returncode == 0
     assert _written(done.stdout) == set()
-    assert {line.removeprefix("up to date: dist/") for line in done.stdout.splitlines()
-            if line.startswith("up to date")} == set(NAMES.values())
+    assert {
+        line.removeprefix("up to date: dist/") for line in done.stdout.splitlines() if line.startswith("up to date")
+    } == set(NAMES.values())
     assert "sheet 3 pages, worksheet 3 pages" in done.stdout
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time")}
     assert "weasyprint" not in imported and "genanki" not in imported and "jinja2" in imported

@@ -1,4 +1,5 @@
 """The deck carries its fonts: cards show Hangul with them on a machine without any Korean font."""
+
 from __future__ import annotations
 
 import io
@@ -42,10 +43,12 @@ def imported(built, tmp_path_factory):
 def test_the_deck_carries_subset_fonts_and_their_licences_within_its_budget(built, imported):
     media = sorted(p.name for p in Path(imported.media.dir()).iterdir())
     assert [m for m in media if m.endswith(".woff2")] == sorted(
-        m for m in media if re.fullmatch(r"_studydeck-(sans|mono)-(400|700)-[0-9a-f]{12}\.woff2", m))
+        m for m in media if re.fullmatch(r"_studydeck-(sans|mono)-(400|700)-[0-9a-f]{12}\.woff2", m)
+    )
     assert len([m for m in media if m.endswith(".woff2")]) == 4
     assert sorted(m for m in media if m.endswith(".txt")) == [
-        m for m in media if re.fullmatch(r"_studydeck-OFL-(Pretendard|NanumGothicCoding)-[0-9a-f]{8}\.txt", m)]
+        m for m in media if re.fullmatch(r"_studydeck-OFL-(Pretendard|NanumGothicCoding)-[0-9a-f]{8}\.txt", m)
+    ]
     assert built["apkg"].stat().st_size <= DECK_BUDGET
     css = imported.models.by_name("k8s-study-deck cloze")["css"]
     for name in media:

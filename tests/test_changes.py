@@ -1,4 +1,5 @@
 """CHANGES.md as GitHub shows it (release notes), and its searches run in Anki's own browser."""
+
 from __future__ import annotations
 
 import re

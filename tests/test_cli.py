@@ -1,4 +1,5 @@
 """`python build.py` as a user runs it: outputs, messages, exit codes."""
+
 from __future__ import annotations
 
 from conftest import copy_project, outputs, run_build
@@ -49,7 +50,8 @@ def test_bad_entry_exits_1_without_traceback_and_keeps_dist(tmp_path):
     assert "Traceback" not in done.stderr
     assert done.stderr.splitlines() == [
         "entries/pod.yaml:11:28: definitions[0].text: unbalanced cloze: '{{c2::' is never closed",
-        "1 problem(s) in entries/; nothing was written"]
+        "1 problem(s) in entries/; nothing was written",
+    ]
     assert outputs(project)["apkg"].read_bytes() == before
     assert not outputs(project)["pdf"].exists()
 
@@ -64,8 +66,14 @@ def test_a_terminal_sees_live_progress_and_a_log_sees_plain_lines(tmp_path):
     project = copy_project(tmp_path / "p")
     primary, secondary = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "STUDYDECK_VERSION")}
-    proc = subprocess.Popen([sys.executable, "build.py"], cwd=project, stdin=secondary, stdout=secondary,
-                            stderr=secondary, env={**env, "COLUMNS": "100", "TERM": "xterm"})
+    proc = subprocess.Popen(
+        [sys.executable, "build.py"],
+        cwd=project,
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env={**env, "COLUMNS": "100", "TERM": "xterm"},
+    )
     os.close(secondary)
     chunks = []
     while True:
@@ -91,4 +99,5 @@ def test_a_terminal_sees_live_progress_and_a_log_sees_plain_lines(tmp_path):
     assert "\x1b" not in done.stdout and "page 1" not in done.stdout
     assert done.stdout.splitlines()[:2] == [
         "laying out 쿠버네티스-스터디.pdf and 쿠버네티스-스터디-worksheet.pdf (12 entries) ...",
-        "packing 41 notes ..."]
+        "packing 41 notes ...",
+    ]

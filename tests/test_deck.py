@@ -1,4 +1,5 @@
 """The built .apkg, read through Anki's own engine."""
+
 from __future__ import annotations
 
 import html
@@ -50,7 +51,8 @@ def test_import_counts_notetype_decks_and_tags(built, collection):
     assert set(pod.tags) == {"object", "workload"}
     assert collection.decks.name(collection.get_card(pod.card_ids()[0]).did) == "쿠버네티스 스터디::object"
     assert len(collection.find_notes("tag:개념")) == sum(
-        len(e["definitions"]) for e in ENTRIES.values() if e["group"] == "개념")
+        len(e["definitions"]) for e in ENTRIES.values() if e["group"] == "개념"
+    )
 
 
 def test_rendered_question_hides_the_deleted_text(built, collection):

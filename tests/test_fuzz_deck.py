@@ -1,5 +1,6 @@
 """Random valid entries, built into a real .apkg and imported into Anki: the deck always imports,
 and every card shows exactly what the entry says (its deletions hidden, all else as written)."""
+
 from __future__ import annotations
 
 import html
@@ -27,8 +28,11 @@ WORD = st.text(alphabet=st.sampled_from(list("가나다한국어abcXYZ019[]{}&<>
 
 
 def _plain_ok(text: str) -> bool:
-    return not any(t in text for t in ("{{", "}}", "**", "::", "`")) and not text.endswith((":", "{", "}", "*")) \
+    return (
+        not any(t in text for t in ("{{", "}}", "**", "::", "`"))
+        and not text.endswith((":", "{", "}", "*"))
         and not text.startswith((":", "}", "*"))
+    )
 
 
 @st.composite
@@ -40,28 +44,44 @@ def cloze_text(draw, depth: int = 0) -> str:
         if kind == "text":
             parts.append(draw(TEXT.filter(_plain_ok)))
         elif kind == "code":
-            parts.append("`" + draw(st.text(alphabet=st.sampled_from(list("ab{}[]:<&> ")), min_size=1,
-                                            max_size=8).filter(lambda s: s.strip())) + "`")
+            parts.append(
+                "`"
+                + draw(
+                    st.text(alphabet=st.sampled_from(list("ab{}[]:<&> ")), min_size=1, max_size=8).filter(
+                        lambda s: s.strip()
+                    )
+                )
+                + "`"
+            )
         elif kind == "bold":
             parts.append("**" + draw(WORD.filter(_plain_ok)) + "**")
         else:
             n = draw(st.sampled_from([1, 1, 2, 3, 5, 500]))
-            inner = draw(WORD.filter(_plain_ok)) if depth >= 1 or draw(st.booleans()) else \
-                draw(WORD.filter(_plain_ok)) + " " + draw(cloze_text(depth + 1))
+            inner = (
+                draw(WORD.filter(_plain_ok))
+                if depth >= 1 or draw(st.booleans())
+                else draw(WORD.filter(_plain_ok)) + " " + draw(cloze_text(depth + 1))
+            )
             hint = draw(st.one_of(st.none(), WORD.filter(_plain_ok)))
             parts.append(f"{{{{c{n}::{inner}{'::' + hint if hint else ''}}}}}")
         parts.append(" ")
     return "".join(parts).strip()
 
 
-ENTRY = st.fixed_dictionaries({
-    "title": TEXT.filter(lambda s: s.strip() and _plain_ok(s)),
-    "tags": st.lists(st.text(alphabet=st.sampled_from(list("abc가나-_&<>[]:")), min_size=1, max_size=6)
-                     .filter(lambda t: "::" not in t and not t.startswith(":") and not t.endswith(":")),
-                     max_size=2),
-    "definitions": st.lists(st.tuples(WORD.filter(lambda s: s.strip() and _plain_ok(s)), cloze_text()),
-                            min_size=1, max_size=3),
-})
+ENTRY = st.fixed_dictionaries(
+    {
+        "title": TEXT.filter(lambda s: s.strip() and _plain_ok(s)),
+        "tags": st.lists(
+            st.text(alphabet=st.sampled_from(list("abc가나-_&<>[]:")), min_size=1, max_size=6).filter(
+                lambda t: "::" not in t and not t.startswith(":") and not t.endswith(":")
+            ),
+            max_size=2,
+        ),
+        "definitions": st.lists(
+            st.tuples(WORD.filter(lambda s: s.strip() and _plain_ok(s)), cloze_text()), min_size=1, max_size=3
+        ),
+    }
+)
 
 
 PYPROJECT = """[project]
@@ -85,18 +105,27 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-@settings(max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=ENTRY)
 def test_random_valid_entries_import_and_every_card_shows_its_answer(tmp_path_factory, data):
     root = tmp_path_factory.mktemp("fuzz")
     (root / "pyproject.toml").write_text(PYPROJECT, "utf-8")
     shutil.copytree(ROOT / "templates", root / "templates")
     (root / "entries").mkdir()
-    doc = {"id": "fuzz", "title": data["title"], "group": "개념", "tags": data["tags"],
-           "definitions": [{"key": f"k{i}", "term": term, "text": text} for i, (term, text) in
-                           enumerate(data["definitions"])],
-           "points": ["하나", "둘", "셋"]}
+    doc = {
+        "id": "fuzz",
+        "title": data["title"],
+        "group": "개념",
+        "tags": data["tags"],
+        "definitions": [
+            {"key": f"k{i}", "term": term, "text": text} for i, (term, text) in enumerate(data["definitions"])
+        ],
+        "points": ["하나", "둘", "셋"],
+    }
     (root / "entries" / "fuzz.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), "utf-8")
     try:
         reads = Reads(root)
@@ -110,8 +139,9 @@ def test_random_valid_entries_import_and_every_card_shows_its_answer(tmp_path_fa
     notes = deck.notes(entries, config, guids)
     package = Path(root) / "deck.apkg"
     mods = {n.guid: 1_700_000_000 for n in notes}
-    package.write_bytes(apkg.pack(notes, deck.notetype(reads, root / "templates"), deck.deck_names(config), "", mods,
-                                  1_700_000_000))
+    package.write_bytes(
+        apkg.pack(notes, deck.notetype(reads, root / "templates"), deck.deck_names(config), "", mods, 1_700_000_000)
+    )
     col = new_collection(Path(root) / "anki")
     try:
         log = import_apkg(col, package).log

@@ -3,6 +3,7 @@
 A change to an output must be meant: regenerate the golden files with
 `.venv/bin/python tests/golden/update.py`, read the diff, commit them with the change.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The identity stage on its own: GUIDs, renames, removals and the times Anki gets."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,9 +15,25 @@ CONFIG = Config("덱", "prefix", "1.0.0")
 
 def _entry(eid: str, *keys: str, renamed_from: str | None = None, key_renames: dict | None = None) -> Entry:
     definitions = tuple(Definition(k, k, f"{{{{c1::{k}}}}}", (), (key_renames or {}).get(k)) for k in keys)
-    return Entry(eid, eid, "g", (), definitions, (), (), (), f"entries/{eid}.yaml", renamed_from,
-                 {"": (1, 1), "renamed_from": (3, 15), "definitions[0].key": (7, 10),
-                  "definitions[0].renamed_from": (8, 19), "definitions": (6, 1)})
+    return Entry(
+        eid,
+        eid,
+        "g",
+        (),
+        definitions,
+        (),
+        (),
+        (),
+        f"entries/{eid}.yaml",
+        renamed_from,
+        {
+            "": (1, 1),
+            "renamed_from": (3, 15),
+            "definitions[0].key": (7, 10),
+            "definitions[0].renamed_from": (8, 19),
+            "definitions": (6, 1),
+        },
+    )
 
 
 def _record(guid: str, digest: str = "h", mod: int = 100, answers=((1, "a"),)) -> NoteRecord:
@@ -38,7 +55,8 @@ def test_a_rename_carries_the_guid_and_a_rename_from_nothing_names_its_line():
         identity.assign_guids([_entry("pod", "new", key_renames={"new": "gone"})], lock, CONFIG)
     assert [str(p) for p in err.value.problems] == [
         "entries/pod.yaml:8:19: definitions[0].renamed_from: 'pod/new' says it was renamed from 'pod/gone', but "
-        "entries.lock has no such note"]
+        "entries.lock has no such note"
+    ]
 
 
 def test_a_removed_notes_guid_is_never_given_to_another_note():
@@ -68,8 +86,11 @@ def test_times_unchanged_content_keeps_its_time_new_content_never_goes_back():
 
 
 def test_released_content_carries_the_time_of_the_release_that_first_shipped_it():
-    releases = (Release("v1", 1000, {"g": "h1"}, ""), Release("v2", 2000, {"g": "h2"}, ""),
-                Release("v3", 3000, {"g": "h2"}, ""))
+    releases = (
+        Release("v1", 1000, {"g": "h1"}, ""),
+        Release("v2", 2000, {"g": "h2"}, ""),
+        Release("v3", 3000, {"g": "h2"}, ""),
+    )
     clock = identity.Clock(releases, {}, None)
     assert clock.shipped("g", "h2", first=150) == 2000  # shipped by v2 and v3: v2's time
     assert clock.shipped("g", "h1", first=150) == 150  # changed since the last release: its own time
@@ -78,15 +99,17 @@ def test_released_content_carries_the_time_of_the_release_that_first_shipped_it(
 
 def test_the_notetype_is_timed_like_a_note():
     clock = identity.Clock((), {"templates/card/card.css": 700}, None)
-    record, mod = identity.notetype_times(clock, "nt2", Lock(notetype=NotetypeRecord("nt1", 100)),
-                                          ["templates/card/card.css"])
+    record, mod = identity.notetype_times(
+        clock, "nt2", Lock(notetype=NotetypeRecord("nt1", 100)), ["templates/card/card.css"]
+    )
     assert (record, mod) == (NotetypeRecord("nt2", 700), 700)
 
 
 def test_changes_between_two_locks_match_notes_by_guid():
-    before = Lock({"pod/a": _record("g1", "h1"), "pod/b": _record("g2"), "pod/c": _record("g3", answers=((1, "x"), (2, "y")))})
-    after = Lock({"pod/a2": _record("g1", "h1"), "pod/c": _record("g3", answers=((1, "x"),)),
-                  "pod/d": _record("g4")})
+    before = Lock(
+        {"pod/a": _record("g1", "h1"), "pod/b": _record("g2"), "pod/c": _record("g3", answers=((1, "x"), (2, "y")))}
+    )
+    after = Lock({"pod/a2": _record("g1", "h1"), "pod/c": _record("g3", answers=((1, "x"),)), "pod/d": _record("g4")})
     changes = identity.diff(before, after, "2.0.0")
     assert (changes.added, changes.changed, changes.renamed) == (["pod/d"], [], [("pod/a", "pod/a2")])
     assert list(changes.removed) == ["pod/b"] and changes.removed["pod/b"].removed_in == "2.0.0"

@@ -1,4 +1,5 @@
 """Bad input: one file per mistake in tests/data/invalid/, each with its exact message."""
+
 from __future__ import annotations
 
 import shutil
@@ -17,43 +18,60 @@ EXPECTED = {
     "cloze-zero": ["8:12: definitions[0].text: cloze numbers start at 1: '{{c0::'"],
     "bad-url": ["13:9: source: must be an https:// URL (at most 500 characters), not 'https://[::1/docs'"],
     "cloze-in-folded-text": ["11:14: definitions[0].text: unbalanced cloze: '{{c2::' is never closed"],
-    "cloze-too-high": ["8:24: definitions[0].text: '{{c501::': Anki makes at most 500 cards from a note, so "
-                       "cloze numbers go from 1 to 500"],
-    "control-character": ["8:24: definitions[0].text: character 13 is the invisible U+202E (RIGHT-TO-LEFT "
-                          "OVERRIDE); remove it"],
+    "cloze-too-high": [
+        "8:24: definitions[0].text: '{{c501::': Anki makes at most 500 cards from a note, so "
+        "cloze numbers go from 1 to 500"
+    ],
+    "control-character": [
+        "8:24: definitions[0].text: character 13 is the invisible U+202E (RIGHT-TO-LEFT OVERRIDE); remove it"
+    ],
     "custom-tag": ["3:8: YAML tag '!include' is not allowed; entries are plain data"],
     "duplicate-id": ["2:5: id: duplicate entry id 'pod' (also in entries/pod.yaml)"],
     "duplicate-key": ["9:5: definitions[1].key: duplicate definition key 'term' (also definitions[0])"],
     "empty": [" file is empty"],
     "empty-string": ["3:8: title: must not be empty"],
-    "glyph-missing": ["3:11: title: '🚀' (U+1F680, character 4), '漢' (U+6F22, character 6), '字' (U+5B57, "
-                      "character 7) not in the bundled font, so the printed sheet cannot show it; use another "
-                      "character or add a font with it to templates/fonts/"],
-    "hint-colons": ["8:24: definitions[0].text: '::' twice in '{{c1::': Anki reads everything after the first "
-                    "'::' as the hint"],
-    "lone-surrogate": ["3:12: title: character 4 is a lone surrogate (U+D800), which is not text; remove it "
-                       "(check the file's encoding or a \\u escape)"],
-    "long-run": ["8:24: definitions[0].text: 120 characters without a space; at most 100 can be set on a line: "
-                 "add spaces"],
+    "glyph-missing": [
+        "3:11: title: '🚀' (U+1F680, character 4), '漢' (U+6F22, character 6), '字' (U+5B57, "
+        "character 7) not in the bundled font, so the printed sheet cannot show it; use another "
+        "character or add a font with it to templates/fonts/"
+    ],
+    "hint-colons": [
+        "8:24: definitions[0].text: '::' twice in '{{c1::': Anki reads everything after the first '::' as the hint"
+    ],
+    "lone-surrogate": [
+        "3:12: title: character 4 is a lone surrogate (U+D800), which is not text; remove it "
+        "(check the file's encoding or a \\u escape)"
+    ],
+    "long-run": [
+        "8:24: definitions[0].text: 120 characters without a space; at most 100 can be set on a line: add spaces"
+    ],
     "missing-field": ["2:1: title: required field is missing"],
-    "no-cloze-no-term": ["8:11: definitions[0].text: has no cloze and the term '샘플' does not occur in it, so "
-                         "nothing can be deleted automatically; mark one with {{c1::...}}"],
+    "no-cloze-no-term": [
+        "8:11: definitions[0].text: has no cloze and the term '샘플' does not occur in it, so "
+        "nothing can be deleted automatically; mark one with {{c1::...}}"
+    ],
     "not-mapping": ["1:1: the top level must be a mapping of fields (id: ..., title: ...)"],
     "not-slug": ["2:5: id: 'Sample_Entry' is not a slug: use lowercase a-z, 0-9 and single hyphens"],
     "not-utf8": ["3:8: not UTF-8: byte 0xff at offset 79; save the file as UTF-8"],
     "python-tag": ["3:8: YAML tag '!!python/object:os.system' is not allowed; entries are plain data"],
-    "related-and-other": ["4:8: group: must be one of object, 개념, not 'objects'",
-                          "13:11: related[0]: no entry has the id 'podd' (did you mean 'pod'?)"],
+    "related-and-other": [
+        "4:8: group: must be one of object, 개념, not 'objects'",
+        "13:11: related[0]: no entry has the id 'podd' (did you mean 'pod'?)",
+    ],
     "related-missing": ["13:11: related[0]: no entry has the id 'podd' (did you mean 'pod'?)"],
     "tag-empty-level": ["5:8: tags[0]: tag 'k8s::::net' has an empty level; write levels as parent::child"],
-    "template-braces": ["8:24: definitions[0].text: '{{' that is not a cloze: Anki would read it as template or "
-                        "cloze syntax; put it in `code` or write '{ {'"],
+    "template-braces": [
+        "8:24: definitions[0].text: '{{' that is not a cloze: Anki would read it as template or "
+        "cloze syntax; put it in `code` or write '{ {'"
+    ],
     "too-few-points": ["10:3: points: has 1 items; write 3 to 6 key points"],
     "too-many-sources": ["14:3: source: has 5 URLs; give 1 to 4"],
     "too-large": [" file is 90,223 bytes; the limit is 65,536"],
     "unbalanced-cloze": ["8:24: definitions[0].text: unbalanced cloze: '{{c2::' is never closed"],
-    "unknown-key": ["2:1: definitions: required field is missing",
-                    "5:1: defintions: unknown key 'defintions' (did you mean 'definitions'?)"],
+    "unknown-key": [
+        "2:1: definitions: required field is missing",
+        "5:1: defintions: unknown key 'defintions' (did you mean 'definitions'?)",
+    ],
     "wrong-type": ["3:8: title: must be a string, not a number"],
     "yaml-syntax": ["4:6: YAML syntax: while parsing a flow sequence: expected ',' or ']', but got ':'"],
 }
@@ -95,8 +113,9 @@ def test_all_problems_of_all_files_at_once_sorted_with_annotations(tmp_path):
         "entries/zz-cloze-zero.yaml:8:12: definitions[0].text: cloze numbers start at 1: '{{c0::'",
         "entries/zz-wrong-type.yaml:3:8: title: must be a string, not a number",
     ]
-    assert ("::error file=entries/zz-bad-group.yaml,line=4,col=8::group: must be one of object, 개념, "
-            "not 'objects'") in done.stdout.splitlines()
+    assert (
+        "::error file=entries/zz-bad-group.yaml,line=4,col=8::group: must be one of object, 개념, not 'objects'"
+    ) in done.stdout.splitlines()
     assert "Traceback" not in done.stderr
 
 

@@ -1,5 +1,6 @@
 """The printed sheets at every paper size and column count: nothing crosses a margin or a column,
 and no column ends half empty before its section does."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The largest entries the rules allow still build, and Anki imports every card of them."""
+
 from __future__ import annotations
 
 from conftest import copy_project, import_apkg, outputs, run_build
@@ -26,7 +27,7 @@ definitions:
       {many}
   - key: long-word
     term: 긴 낱말
-    text: "{{{{c1::{'가' * 100}}}}} 끝"
+    text: "{{{{c1::{"가" * 100}}}}} 끝"
 """
     points = "points:\n" + "".join(f"  - 요점 {i} {'나' * 40}\n" for i in range(6))
     sources = "source:\n" + "".join(f"  - https://example.org/{i}\n" for i in range(4))

@@ -1,4 +1,5 @@
 """Card-quality warnings: each rule, its pinned message, a file that triggers it and a near miss."""
+
 from __future__ import annotations
 
 import shutil
@@ -9,26 +10,33 @@ from conftest import ROOT, copy_project, run_build
 LINT = ROOT / "tests" / "data" / "lint"
 EXPECTED = {
     "giveaway-gloss": "8:12: definitions[0].text: warning: '(Ingress)' after c1 glosses its answer '인그레스' on the "
-                      "front; move the gloss to the points (the card's back) [giveaway]",
+    "front; move the gloss to the points (the card's back) [giveaway]",
     "giveaway-gloss-before": "8:46: definitions[0].text: warning: '(single point of failure)' before c1 glosses its "
-                             "answer 'SPoF' on the front; move the gloss to the points (the card's back) [giveaway]",
+    "answer 'SPoF' on the front; move the gloss to the points (the card's back) [giveaway]",
     "giveaway-elsewhere": "8:12: definitions[0].text: warning: the answer of c1 ('Service') is written out "
-                          "elsewhere on its front; reword that part, or delete it in the same card [giveaway]",
+    "elsewhere on its front; reword that part, or delete it in the same card [giveaway]",
     "giveaway-other-cloze": "8:12: definitions[0].text: warning: the answer of c1 ('PV') is written out elsewhere "
-                            "on its front; reword that part, or delete it in the same card [giveaway]",
+    "on its front; reword that part, or delete it in the same card [giveaway]",
     "long-answer": "8:21: definitions[0].text: warning: c1 hides 25 characters (more than 20); delete the one key "
-                   "word, or split the fact into two definitions [long-answer]",
+    "word, or split the fact into two definitions [long-answer]",
     "most-of-sentence": "8:12: definitions[0].text: warning: c1 hides most of its sentence (10 of 12 characters); "
-                        "leave enough of it to ask a question [most-of-sentence]",
+    "leave enough of it to ask a question [most-of-sentence]",
     "many-deletions": "8:11: definitions[0].text: warning: 4 cards from one definition (c1, c2, c3, c4); more than "
-                      "3 is more than a learner can hold: split it [many-deletions]",
+    "3 is more than a learner can hold: split it [many-deletions]",
     "numbering": "8:11: definitions[0].text: warning: cloze numbers skip c2 (this definition has c1, c3); number "
-                 "them from c1 without gaps [numbering]",
+    "them from c1 without gaps [numbering]",
     "hint": "8:39: definitions[0].text: warning: the hint of c1 ('Pod') gives its answer 'Pod'; a hint narrows the "
-            "answer down, it does not say it [hint]",
+    "answer down, it does not say it [hint]",
 }
-NEAR_MISSES = ["giveaway-ok", "long-answer-ok", "most-of-sentence-ok", "many-deletions-ok", "numbering-ok",
-               "hint-ok", "ignored"]
+NEAR_MISSES = [
+    "giveaway-ok",
+    "long-answer-ok",
+    "most-of-sentence-ok",
+    "many-deletions-ok",
+    "numbering-ok",
+    "hint-ok",
+    "ignored",
+]
 
 
 def test_every_lint_file_is_a_trigger_or_a_near_miss():
@@ -72,7 +80,8 @@ def test_strict_makes_warnings_errors_and_annotations_are_warnings(project):
     assert done.returncode == 1
     assert done.stderr.splitlines()[-2:] == [
         f"entries/zz-hint.yaml:{EXPECTED['hint']}",
-        "1 card-quality warning(s), and --strict makes them errors; nothing was written"]
+        "1 card-quality warning(s), and --strict makes them errors; nothing was written",
+    ]
     target = project / "entries" / "zz-hint.yaml"
     shutil.copy(LINT / "hint.yaml", target)
     try:
@@ -96,20 +105,30 @@ def test_a_card_whose_answer_became_another_warns_and_a_rewording_does_not(tmp_p
     col = text.splitlines()[line - 1].index("{{c2::") + 1
     pod.write_text(text.replace("{{c2::가장 작은}}", "{{c2::컨테이너 묶음}}"), "utf-8")
     done = run_build(project, "--check")
-    assert f"entries/pod.yaml:{line}:{col}: definitions[0].text: warning: c2 asked for '가장 작은' and now asks " \
-           "for '컨테이너 묶음': its card would keep the review history of the old question. For a new fact, use a " \
-           "number this note never had ({{c3::...}}); for the same fact reworded, add 'history' to lint_ignore " \
-           "[history]" in done.stderr.splitlines()
+    assert (
+        f"entries/pod.yaml:{line}:{col}: definitions[0].text: warning: c2 asked for '가장 작은' and now asks "
+        "for '컨테이너 묶음': its card would keep the review history of the old question. For a new fact, use a "
+        "number this note never had ({{c3::...}}); for the same fact reworded, add 'history' to lint_ignore "
+        "[history]" in done.stderr.splitlines()
+    )
     pod.write_text(text.replace("{{c2::가장 작은}}", "{{c2::가장 작은 규모의}}"), "utf-8")
     assert "[history]" not in run_build(project, "--check").stderr
 
 
-@pytest.mark.parametrize("setting, message", [
-    ("max-deletions = 0", "error: pyproject.toml: [tool.studydeck.lint] max-deletions must be a whole number from "
-                          "1 to 500, not 0"),
-    ("giveaway = false", "error: pyproject.toml: [tool.studydeck.lint] has no setting 'giveaway'; settings: "
-                         "max-answer-chars, max-answer-share, max-deletions"),
-])
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        (
+            "max-deletions = 0",
+            "error: pyproject.toml: [tool.studydeck.lint] max-deletions must be a whole number from 1 to 500, not 0",
+        ),
+        (
+            "giveaway = false",
+            "error: pyproject.toml: [tool.studydeck.lint] has no setting 'giveaway'; settings: "
+            "max-answer-chars, max-answer-share, max-deletions",
+        ),
+    ],
+)
 def test_thresholds_are_checked_and_rules_cannot_be_switched_off_globally(tmp_path, setting, message):
     project = copy_project(tmp_path / "p")
     with open(project / "pyproject.toml", "a", encoding="utf-8") as fh:
@@ -121,10 +140,12 @@ def test_thresholds_are_checked_and_rules_cannot_be_switched_off_globally(tmp_pa
 def test_lint_ignore_names_only_real_rules(tmp_path):
     project = copy_project(tmp_path / "p")
     pod = project / "entries" / "pod.yaml"
-    pod.write_text(pod.read_text("utf-8").replace("  - key: pod\n", "  - key: pod\n    lint_ignore: [giveaways]\n"),
-                   "utf-8")
+    pod.write_text(
+        pod.read_text("utf-8").replace("  - key: pod\n", "  - key: pod\n    lint_ignore: [giveaways]\n"), "utf-8"
+    )
     done = run_build(project, "--check")
     assert done.returncode == 1
     assert done.stderr.splitlines()[0] == (
         "entries/pod.yaml:8:19: definitions[0].lint_ignore[0]: no card-quality rule is called 'giveaways'; rules: "
-        "giveaway, hint, history, long-answer, many-deletions, most-of-sentence, numbering")
+        "giveaway, hint, history, long-answer, many-deletions, most-of-sentence, numbering"
+    )

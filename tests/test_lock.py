@@ -1,4 +1,5 @@
 """entries.lock and the environment as a user may damage them: one clear line each, never a traceback."""
+
 from __future__ import annotations
 
 import json
@@ -19,13 +20,19 @@ def _line_of(project, needle: str) -> int:
     return next(i for i, ln in enumerate((project / "entries.lock").read_text("utf-8").splitlines(), 1) if needle in ln)
 
 
-@pytest.mark.parametrize("change, field, message", [
-    (lambda d: d["notes"]["pod/pod"].pop("guid"), "notes.pod/pod.guid", "is missing"),
-    (lambda d: d["notes"]["pod/pod"].update(guid=7), "notes.pod/pod.guid", "must be a non-empty string"),
-    (lambda d: d["notes"]["pod/pod"].update(mod="soon"), "notes.pod/pod.mod", "must be a whole number of seconds"),
-    (lambda d: d["notes"]["pod/pod"].update(answers=[1]), "notes.pod/pod.answers",
-     "must map cloze numbers to answers"),
-])
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        (lambda d: d["notes"]["pod/pod"].pop("guid"), "notes.pod/pod.guid", "is missing"),
+        (lambda d: d["notes"]["pod/pod"].update(guid=7), "notes.pod/pod.guid", "must be a non-empty string"),
+        (lambda d: d["notes"]["pod/pod"].update(mod="soon"), "notes.pod/pod.mod", "must be a whole number of seconds"),
+        (
+            lambda d: d["notes"]["pod/pod"].update(answers=[1]),
+            "notes.pod/pod.answers",
+            "must map cloze numbers to answers",
+        ),
+    ],
+)
 def test_a_damaged_note_record_names_its_line_and_field(tmp_path, change, field, message):
     project = copy_project(tmp_path / "p")
     _damage(project, change)
@@ -34,7 +41,8 @@ def test_a_damaged_note_record_names_its_line_and_field(tmp_path, change, field,
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         f"entries.lock:{line}:3: {field}: {message}",
-        "entries.lock is damaged; restore it from git (git checkout -- entries.lock)"]
+        "entries.lock is damaged; restore it from git (git checkout -- entries.lock)",
+    ]
 
 
 def test_a_lock_that_is_not_json_names_the_place(tmp_path):
@@ -45,23 +53,29 @@ def test_a_lock_that_is_not_json_names_the_place(tmp_path):
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         "entries.lock:2:14: not valid JSON: Expecting property name enclosed in double quotes",
-        "entries.lock is damaged; restore it from git (git checkout -- entries.lock)"]
+        "entries.lock is damaged; restore it from git (git checkout -- entries.lock)",
+    ]
 
 
 def test_a_lock_of_an_unknown_format_says_which_it_reads(tmp_path):
     project = copy_project(tmp_path / "p")
     _damage(project, lambda d: d.update(format=9))
     done = run_build(project, "--check")
-    assert done.stderr.splitlines()[0] == f"entries.lock:{_line_of(project, 'format')}:2: format: unknown format 9; " \
-                                          "this version reads 1 and 2"
+    assert (
+        done.stderr.splitlines()[0] == f"entries.lock:{_line_of(project, 'format')}:2: format: unknown format 9; "
+        "this version reads 1 and 2"
+    )
 
 
-@pytest.mark.parametrize("value, message", [
-    ("yesterday", "error: SOURCE_DATE_EPOCH='yesterday' is not a whole number of seconds since 1970-01-01 UTC"),
-    ("-5", "error: SOURCE_DATE_EPOCH='-5' is not a whole number of seconds since 1970-01-01 UTC"),
-    ("1.5", "error: SOURCE_DATE_EPOCH='1.5' is not a whole number of seconds since 1970-01-01 UTC"),
-    ("99999999999999", "error: SOURCE_DATE_EPOCH=99999999999999 is after the year 9999"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("yesterday", "error: SOURCE_DATE_EPOCH='yesterday' is not a whole number of seconds since 1970-01-01 UTC"),
+        ("-5", "error: SOURCE_DATE_EPOCH='-5' is not a whole number of seconds since 1970-01-01 UTC"),
+        ("1.5", "error: SOURCE_DATE_EPOCH='1.5' is not a whole number of seconds since 1970-01-01 UTC"),
+        ("99999999999999", "error: SOURCE_DATE_EPOCH=99999999999999 is after the year 9999"),
+    ],
+)
 def test_a_malformed_source_date_epoch_stops_the_build(tmp_path, value, message):
     project = copy_project(tmp_path / "p")
     done = run_build(project, env={"SOURCE_DATE_EPOCH": value})

@@ -1,4 +1,5 @@
 """The reading order: configured per group, else by title; sheets, preview and new cards follow it."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,17 @@ from studydeck.order import title_key
 
 def test_titles_sort_digits_then_latin_then_hangul_in_korean_dictionary_order():
     titles = ["네트워크", "Pod", "가상화 기술", "까치", "ingress", "2단계", "사이드카 패턴", "Ingress 컨트롤러", "나"]
-    assert sorted(titles, key=title_key) == ["2단계", "ingress", "Ingress 컨트롤러", "Pod", "가상화 기술", "까치", "나",
-                                             "네트워크", "사이드카 패턴"]
+    assert sorted(titles, key=title_key) == [
+        "2단계",
+        "ingress",
+        "Ingress 컨트롤러",
+        "Pod",
+        "가상화 기술",
+        "까치",
+        "나",
+        "네트워크",
+        "사이드카 패턴",
+    ]
 
 
 def _order_of(text: str, titles: list[str]) -> list[str]:
@@ -41,9 +51,16 @@ def test_without_an_order_a_group_reads_by_title(tmp_path):
     config.write_text(re.sub(r"\norder = \[[^\]]*\]\n", "\n", config.read_text("utf-8")), "utf-8")
     done = run_build(project, "--only", "sheet")
     assert done.returncode == 0, done.stderr
-    outline = [c.title for item in pypdf.PdfReader(outputs(project)["pdf"]).outline if isinstance(item, list)
-               for c in item]
-    assert outline[:5] == ["Ingress", "PersistentVolume과 PersistentVolumeClaim", "Pod", "RollingUpdate", "Service와 포트"]
+    outline = [
+        c.title for item in pypdf.PdfReader(outputs(project)["pdf"]).outline if isinstance(item, list) for c in item
+    ]
+    assert outline[:5] == [
+        "Ingress",
+        "PersistentVolume과 PersistentVolumeClaim",
+        "Pod",
+        "RollingUpdate",
+        "Service와 포트",
+    ]
     assert outline[5:] == sorted(outline[5:], key=title_key) and outline[5] == "가상 IP와 Service 프록시"
 
 
@@ -52,6 +69,10 @@ def test_an_unknown_id_in_an_order_is_one_clear_line(tmp_path):
     config = project / "pyproject.toml"
     config.write_text(config.read_text("utf-8").replace('order = ["pod",', 'order = ["podd", "pod",'), "utf-8")
     done = run_build(project, "--check")
-    assert (done.returncode, done.stderr.strip()) == (2, (
-        "error: pyproject.toml: [[tool.studydeck.groups]] 'object': order lists 'podd', which is no entry of this "
-        "group; its entries: ingress, pod, pv-pvc, rolling-update, service-port"))
+    assert (done.returncode, done.stderr.strip()) == (
+        2,
+        (
+            "error: pyproject.toml: [[tool.studydeck.groups]] 'object': order lists 'podd', which is no entry of this "
+            "group; its entries: ingress, pod, pv-pvc, rolling-update, service-port"
+        ),
+    )

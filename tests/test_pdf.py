@@ -1,4 +1,5 @@
 """studydeck.pdf internals that the built PDFs alone cannot show."""
+
 from __future__ import annotations
 
 import types
@@ -24,8 +25,11 @@ def test_faster_font_subsetting_gives_weasyprint_s_own_bytes(font, monkeypatch):
     data = (ROOT / "templates" / "fonts" / font).read_bytes()
     cmap = TTFont(ROOT / "templates" / "fonts" / font, lazy=True).getBestCmap()
     text = "쿠버네티스 Pod는 kube-proxy와 함께 · • 1/3 쪽 (object) 개념"
-    gids = {TTFont(ROOT / "templates" / "fonts" / font, lazy=True).getGlyphID(cmap[ord(c)]): c
-            for c in set(text) if ord(c) in cmap}
+    gids = {
+        TTFont(ROOT / "templates" / "fonts" / font, lazy=True).getGlyphID(cmap[ord(c)]): c
+        for c in set(text)
+        if ord(c) in cmap
+    }
     out = []
     for method in (fonts.Font._weasyprint_fonttools_subset, fonts.Font._fonttools_subset):
         stub = types.SimpleNamespace(file_content=data, index=0, missing=False, family="Pretendard")

@@ -1,4 +1,5 @@
 """Entry text is data: nothing in it becomes live HTML, script, a link, or a file read."""
+
 from __future__ import annotations
 
 import html as htmllib
@@ -12,12 +13,12 @@ from studydeck import layout, sheets
 from studydeck.errors import BuildError
 
 POISON = [
-    '<script>alert(1)</script>',
+    "<script>alert(1)</script>",
     '<img src="file:///etc/passwd" onerror="alert(2)">',
     '<a rel="attachment" href="file:///etc/passwd">x</a>',
     '<link rel="attachment" href="../pyproject.toml">',
-    'javascript:alert(3)',
-    '<style>@import url(file:///etc/passwd);</style>',
+    "javascript:alert(3)",
+    "<style>@import url(file:///etc/passwd);</style>",
 ]
 POISONED = """# yaml-language-server: $schema=schema.json
 id: poison
@@ -35,8 +36,9 @@ points:
 def test_poisoned_entry_reaches_no_field_page_or_pdf_as_markup(tmp_path, collection):
     project = copy_project(tmp_path / "p")
     points = "\n".join(f"  - '{p.replace(chr(39), chr(39) * 2)}'" for p in POISON[1:4])
-    (project / "entries" / "poison.yaml").write_text(POISONED % (POISON[0] + " " + POISON[4] + " " + POISON[5],
-                                                               points), "utf-8")
+    (project / "entries" / "poison.yaml").write_text(
+        POISONED % (POISON[0] + " " + POISON[4] + " " + POISON[5], points), "utf-8"
+    )
     done = run_build(project)
     assert done.returncode == 0, done.stderr
     paths = outputs(project)
@@ -62,16 +64,21 @@ def test_poisoned_entry_reaches_no_field_page_or_pdf_as_markup(tmp_path, collect
     assert reader.attachments == {}
     text = "".join(p.extract_text() for p in reader.pages)
     assert "alert(1)" in text  # shown as text, never run
-    assert not any("/Annots" in p and any(a.get_object().get("/Subtype") == "/FileAttachment"
-                                          for a in p["/Annots"]) for p in reader.pages)
+    assert not any(
+        "/Annots" in p and any(a.get_object().get("/Subtype") == "/FileAttachment" for a in p["/Annots"])
+        for p in reader.pages
+    )
 
 
-@pytest.mark.parametrize("tag", [
-    '<img src="file:///etc/hostname">',
-    '<link rel="attachment" href="file:///etc/hostname">',
-    '<img src="https://example.invalid/x.png">',
-    '<img src="../pyproject.toml">',
-])
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '<img src="file:///etc/hostname">',
+        '<link rel="attachment" href="file:///etc/hostname">',
+        '<img src="https://example.invalid/x.png">',
+        '<img src="../pyproject.toml">',
+    ],
+)
 def test_sheet_fetcher_refuses_anything_outside_templates(tag):
     page = f"<html><body><p>x</p>{tag}</body></html>"
     with pytest.raises(BuildError) as err:
@@ -130,8 +137,11 @@ def test_anki_s_own_syntax_in_any_field_reaches_the_card_as_text(tmp_path, colle
 def test_a_term_only_in_code_is_clozed_and_checked_alike(tmp_path):
     project = copy_project(tmp_path / "p")
     path = project / "entries" / "rolling-update.yaml"
-    text = path.read_text("utf-8").replace("  - key: max-surge\n", "  - key: undo\n    term: kubectl rollout undo\n"
-                                           "    text: 되돌릴 때는 `kubectl rollout undo`를 쓴다.\n  - key: max-surge\n")
+    text = path.read_text("utf-8").replace(
+        "  - key: max-surge\n",
+        "  - key: undo\n    term: kubectl rollout undo\n"
+        "    text: 되돌릴 때는 `kubectl rollout undo`를 쓴다.\n  - key: max-surge\n",
+    )
     path.write_text(text, "utf-8")
     assert run_build(project, "--check", "--accept-removals").returncode == 0
     done = run_build(project, "--only", "deck")

@@ -1,4 +1,5 @@
 """The HTML preview: a self-contained web page with a table of contents, in the deck's own fonts."""
+
 from __future__ import annotations
 
 import base64
@@ -43,10 +44,17 @@ def test_the_page_follows_the_window_and_the_system_theme_and_still_prints(built
 
 def test_the_page_carries_fonts_that_draw_every_character_it_shows(built):
     page = _page(built)
-    faces = re.findall(r'@font-face \{ font-family: "([^"]+)"; font-weight: (\d+);.*?url\("data:font/woff2;base64,'
-                       r'([A-Za-z0-9+/=]+)"\)', page)
-    assert sorted((f, w) for f, w, _ in faces) == [("StudyDeck Mono", "400"), ("StudyDeck Mono", "700"),
-                                                   ("StudyDeck Sans", "400"), ("StudyDeck Sans", "700")]
+    faces = re.findall(
+        r'@font-face \{ font-family: "([^"]+)"; font-weight: (\d+);.*?url\("data:font/woff2;base64,'
+        r'([A-Za-z0-9+/=]+)"\)',
+        page,
+    )
+    assert sorted((f, w) for f, w, _ in faces) == [
+        ("StudyDeck Mono", "400"),
+        ("StudyDeck Mono", "700"),
+        ("StudyDeck Sans", "400"),
+        ("StudyDeck Sans", "700"),
+    ]
     cmaps = {(f, w): set(TTFont(io.BytesIO(base64.b64decode(data))).getBestCmap()) for f, w, data in faces}
     body = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
     text = htmllib.unescape(re.sub(r"<[^>]+>", " ", body))

@@ -1,4 +1,5 @@
 """--paper, --columns, --group and --tag: what they print, what they refuse."""
+
 from __future__ import annotations
 
 import pypdf
@@ -36,10 +37,20 @@ def test_group_and_tag_print_a_subset_under_their_own_name(project):
     done = run_build(project, "--group", "object", "--tag", "networking", "--out", "subset")
     assert done.returncode == 0, done.stderr
     names = sorted(p.name for p in (project / "subset").iterdir())
-    assert names == sorted(["CHANGES.md", f"{DECK_STEM}.apkg", f"{DECK_STEM}-object-networking.pdf",
-                            f"{DECK_STEM}-object-networking-worksheet.pdf", f"{DECK_STEM}-object-networking.html"])
-    text = squash("".join(p.extract_text() for p in pypdf.PdfReader(
-        project / "subset" / f"{DECK_STEM}-object-networking.pdf").pages))
+    assert names == sorted(
+        [
+            "CHANGES.md",
+            f"{DECK_STEM}.apkg",
+            f"{DECK_STEM}-object-networking.pdf",
+            f"{DECK_STEM}-object-networking-worksheet.pdf",
+            f"{DECK_STEM}-object-networking.html",
+        ]
+    )
+    text = squash(
+        "".join(
+            p.extract_text() for p in pypdf.PdfReader(project / "subset" / f"{DECK_STEM}-object-networking.pdf").pages
+        )
+    )
     chosen = [e for e in ENTRIES if e["group"] == "object" and "networking" in e.get("tags", [])]
     assert len(chosen) == 2
     for entry in ENTRIES:
@@ -51,8 +62,10 @@ def test_group_and_tag_print_a_subset_under_their_own_name(project):
 def test_an_unknown_tag_is_refused_with_the_tags_in_use(project):
     done = run_build(project, "--tag", "storage-class")
     assert done.returncode == 2
-    assert done.stderr.strip() == ("error: --tag storage-class: no entry has this tag; tags in use: "
-                                   "deployment, infrastructure, networking, pattern, security, storage, workload")
+    assert done.stderr.strip() == (
+        "error: --tag storage-class: no entry has this tag; tags in use: "
+        "deployment, infrastructure, networking, pattern, security, storage, workload"
+    )
 
 
 def test_a_selection_of_nothing_is_refused(project):
@@ -61,11 +74,14 @@ def test_a_selection_of_nothing_is_refused(project):
     assert done.stderr.strip() == "error: --group and --tag together select no entry; nothing to print"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--columns", "0"], "argument --columns: must be a whole number from 1 to 4, not '0'"),
-    (["--paper", "a3"], "argument --paper: invalid choice: 'a3' (choose from 'a4', 'letter')"),
-    (["--group", "objects"], "error: --group objects: no such group; groups: object, 개념"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--columns", "0"], "argument --columns: must be a whole number from 1 to 4, not '0'"),
+        (["--paper", "a3"], "argument --paper: invalid choice: 'a3' (choose from 'a4', 'letter')"),
+        (["--group", "objects"], "error: --group objects: no such group; groups: object, 개념"),
+    ],
+)
 def test_bad_print_options_exit_2(project, args, message):
     done = run_build(project, *args)
     assert done.returncode == 2
@@ -83,8 +99,10 @@ def test_a_missing_font_file_stops_the_build_by_name(tmp_path):
     (project / "templates" / "fonts" / "Pretendard-Bold.ttf").unlink()
     done = run_build(project, "--only", "sheet")
     assert done.returncode == 1
-    assert done.stderr.strip() == ("templates/fonts/Pretendard-Bold.ttf does not exist: the cards and the sheets "
-                                   "need every bundled font (fonts.FACES)")
+    assert done.stderr.strip() == (
+        "templates/fonts/Pretendard-Bold.ttf does not exist: the cards and the sheets "
+        "need every bundled font (fonts.FACES)"
+    )
     assert not (project / "dist").exists()
 
 
@@ -92,8 +110,12 @@ def test_long_latin_tokens_wrap_inside_narrow_columns(tmp_path):
     project = copy_project(tmp_path / "p")
     pod = project / "entries" / "pod.yaml"
     url = "https://kubernetes.io/ko/docs/concepts/workloads/pods/pod-lifecycle/#container-restart-policy"
-    pod.write_text(pod.read_text("utf-8").replace("  - 한 Pod의 컨테이너는", f"  - 재시작 정책은 {url} 참고.\n"
-                                                  "  - 한 Pod의 컨테이너는", 1), "utf-8")
+    pod.write_text(
+        pod.read_text("utf-8").replace(
+            "  - 한 Pod의 컨테이너는", f"  - 재시작 정책은 {url} 참고.\n  - 한 Pod의 컨테이너는", 1
+        ),
+        "utf-8",
+    )
     done = run_build(project, "--only", "sheet", "--columns", "4")
     assert done.returncode == 0, done.stderr
     path = project / "dist" / f"{DECK_STEM}.pdf"

@@ -1,4 +1,5 @@
 """Property-based: whatever text or data reaches the loader and validator, only our error escapes."""
+
 from __future__ import annotations
 
 import contextlib
@@ -18,16 +19,54 @@ from studydeck.reads import Reads
 from studydeck.typeset import to_sheet
 from studydeck.validate import validate
 
-TOKENS = list("{}[]:-#!&*|>'\"\n\t ,.c1가나?%@`\\") + ["{{c1::", "}}", "::", "id: ", "\udcff", "\ufeff",
-                                                         "!!python/object ", "*a ", "&a "]
+TOKENS = list("{}[]:-#!&*|>'\"\n\t ,.c1가나?%@`\\") + [
+    "{{c1::",
+    "}}",
+    "::",
+    "id: ",
+    "\udcff",
+    "\ufeff",
+    "!!python/object ",
+    "*a ",
+    "&a ",
+]
 YAMLISH = st.lists(st.sampled_from(TOKENS), max_size=80).map("".join)
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=30),
-                    st.sampled_from(["{{c1::Pod}}는 작다", "object", "개념", "pod", "{{c1::", "a::b"]))
-DATA = st.recursive(SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=5),
-    st.dictionaries(st.sampled_from(["id", "title", "group", "tags", "definitions", "points", "related",
-                                     "source", "key", "term", "text", "renamed_from", "x"]), inner,
-                    max_size=8)), max_leaves=25)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=30),
+    st.sampled_from(["{{c1::Pod}}는 작다", "object", "개념", "pod", "{{c1::", "a::b"]),
+)
+DATA = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=5),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "title",
+                    "group",
+                    "tags",
+                    "definitions",
+                    "points",
+                    "related",
+                    "source",
+                    "key",
+                    "term",
+                    "text",
+                    "renamed_from",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=8,
+        ),
+    ),
+    max_leaves=25,
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -62,8 +101,18 @@ def test_markup_raises_only_markup_error_and_escapes(text):
         return
     for rendered in (to_anki(tree), to_sheet(tree)):
         stripped = rendered
-        for allowed in ("<b>", "</b>", "<code>", "</code>", '<strong class="cloze">', "</strong>",
-                        '<span class="w">', "<span>", "</span>", "<br>"):
+        for allowed in (
+            "<b>",
+            "</b>",
+            "<code>",
+            "</code>",
+            '<strong class="cloze">',
+            "</strong>",
+            '<span class="w">',
+            "<span>",
+            "</span>",
+            "<br>",
+        ):
             stripped = stripped.replace(allowed, "")
         assert "<" not in stripped and ">" not in stripped
 

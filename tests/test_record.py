@@ -1,4 +1,5 @@
 """The build record: what a build read and made, and when a rebuild may stop at the start."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -50,8 +51,9 @@ def test_a_new_option_of_any_kind_makes_the_next_build_a_full_one(tmp_path):
     again = pipeline.build(options, said.append)
     assert again.written == [] and len(again.reused) == 2  # nothing changed: stopped at the start
 
-    Wider = dataclasses.make_dataclass("Wider", [("new_option", int, dataclasses.field(default=1))], bases=(Options,),
-                                       frozen=True)
+    Wider = dataclasses.make_dataclass(
+        "Wider", [("new_option", int, dataclasses.field(default=1))], bases=(Options,), frozen=True
+    )
     record = cache.record(project, project / "dist")
     assert record.unchanged(options) is not None
     assert record.unchanged(Wider(project, project / "dist", only="deck")) is None

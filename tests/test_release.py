@@ -1,4 +1,5 @@
 """Re-importing releases into a studied collection, through Anki's own importer."""
+
 from __future__ import annotations
 
 import os
@@ -107,9 +108,11 @@ def test_renaming_an_entry_id_without_renamed_from_fails_naming_both(tmp_path):
         path.write_text(path.read_text("utf-8").replace("[pod,", "[pods,").replace("[pod]", "[pods]"), "utf-8")
     done = run_build(project)
     assert done.returncode == 1
-    assert ("entries/pod.yaml:7:3: definitions: note 'pod/pod' (GUID k8s-study-deck:" in done.stderr)
-    assert ("entry 'pod' seems renamed to 'pods': add 'renamed_from: pod' to the entry 'pods' "
-            "to keep its notes and review history") in done.stderr
+    assert "entries/pod.yaml:7:3: definitions: note 'pod/pod' (GUID k8s-study-deck:" in done.stderr
+    assert (
+        "entry 'pod' seems renamed to 'pods': add 'renamed_from: pod' to the entry 'pods' "
+        "to keep its notes and review history"
+    ) in done.stderr
     assert not (project / "dist").exists()
 
     _edit(project / "entries" / "pod.yaml", "id: pods\n", "id: pods\nrenamed_from: pod\n")
@@ -120,31 +123,38 @@ def test_renaming_an_entry_id_without_renamed_from_fails_naming_both(tmp_path):
 
 def test_removing_a_definition_needs_accept_removals_and_is_listed(tmp_path):
     project = copy_project(tmp_path / "p")
-    _edit(project / "entries" / "redundancy.yaml",
-          "  - key: spof\n    term: SPoF (Single Point of Failure)\n    text: >-\n      {{c1::SPoF}}는 그 한 곳이 "
-          "고장 나면 시스템 전체가 멈추는 구성 요소나 지점이다.\n", "")
+    _edit(
+        project / "entries" / "redundancy.yaml",
+        "  - key: spof\n    term: SPoF (Single Point of Failure)\n    text: >-\n      {{c1::SPoF}}는 그 한 곳이 "
+        "고장 나면 시스템 전체가 멈추는 구성 요소나 지점이다.\n",
+        "",
+    )
     done = run_build(project, "--only", "deck")
     assert done.returncode == 1
-    assert ("entries/redundancy.yaml:7:3: definitions: note 'redundancy/spof' (GUID k8s-study-deck:"
-            in done.stderr)
+    assert "entries/redundancy.yaml:7:3: definitions: note 'redundancy/spof' (GUID k8s-study-deck:" in done.stderr
     assert "if you removed it on purpose, build with --accept-removals" in done.stderr
     done = run_build(project, "--only", "deck", "--accept-removals")
     assert done.returncode == 0, done.stderr
     assert "(0 added, 0 changed, 0 renamed, 1 removed)" in done.stdout
     changes = outputs(project)["changes"].read_text("utf-8")
     assert "## Removed (1)" in changes
-    assert '`redundancy/spof` (`SPoF (Single Point of Failure)`), GUID `k8s-study-deck:' in changes
+    assert "`redundancy/spof` (`SPoF (Single Point of Failure)`), GUID `k8s-study-deck:" in changes
     assert '"Id:redundancy" "Term:SPoF (Single Point of Failure)"' in changes
 
 
 def test_two_notes_claiming_one_guid_fail(tmp_path):
     project = copy_project(tmp_path / "p")
-    _edit(project / "entries" / "pod.yaml", "  - key: shared-namespaces\n",
-          "  - key: shared-namespaces-2\n    renamed_from: pod\n")
+    _edit(
+        project / "entries" / "pod.yaml",
+        "  - key: shared-namespaces\n",
+        "  - key: shared-namespaces-2\n    renamed_from: pod\n",
+    )
     done = run_build(project, "--check")
     assert done.returncode == 1
-    assert ("entries/pod.yaml:13:19: definitions[1].renamed_from: notes 'pod/pod' and 'pod/shared-namespaces-2' "
-            "would share the GUID k8s-study-deck:") in done.stderr
+    assert (
+        "entries/pod.yaml:13:19: definitions[1].renamed_from: notes 'pod/pod' and 'pod/shared-namespaces-2' "
+        "would share the GUID k8s-study-deck:"
+    ) in done.stderr
 
 
 def test_changes_since_a_previous_release_lock_lists_what_the_release_brings(tmp_path):
@@ -175,6 +185,7 @@ def test_changes_since_a_previous_release_lock_lists_what_the_release_brings(tmp
 
 
 # --- Anki 24.11 and older store the time of the import as an updated note's time -----------
+
 
 def _release(project: Path, tag: str, when: int) -> Path:
     """Commit what is there at `when`, tag it, and build the release as the release job does."""

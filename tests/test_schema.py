@@ -1,4 +1,5 @@
 """entries/schema.json: every entry references it and passes it; it refuses what the build refuses."""
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,15 @@ def test_entry_references_and_passes_the_schema(path):
     jsonschema.validate(yaml.safe_load(text), SCHEMA)
 
 
-@pytest.mark.parametrize("change", [
-    {"defintions": []}, {"group": "objects"}, {"id": "Pod"}, {"points": ["하나"]},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"defintions": []},
+        {"group": "objects"},
+        {"id": "Pod"},
+        {"points": ["하나"]},
+    ],
+)
 def test_schema_refuses_typical_mistakes(change):
     entry = yaml.safe_load((ROOT / "entries" / "pod.yaml").read_text("utf-8")) | change
     with pytest.raises(jsonschema.ValidationError):

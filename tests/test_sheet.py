@@ -1,4 +1,5 @@
 """The built cheat sheet and worksheet as printed pages: text, fonts, boxes, words, pixels."""
+
 from __future__ import annotations
 
 import re
@@ -24,9 +25,36 @@ from studydeck import markup
 A4 = (595.28, 841.89)
 PAGES = {"pdf": 3, "worksheet": 3}  # the default project; a change here is a layout change: look at it
 HEADER_FOOTER = {"쿠버네티스 스터디", "쿠버네티스 스터디 워크시트", "오브젝트 (object)", "개념", "정답", "/", "쪽"}
-FIXED_WORDS = {"쿠버네티스", "스터디", "버전", "항목", "12개", "오브젝트", "(object)", "개념", "관련:", "쪽", "워크시트",
-               "문제", "정답", "번호가", "붙은", "빈칸을", "채운", "뒤", "마지막", "쪽의", "정답과", "맞춰", "보세요.",
-               "빈칸", "아래의", "작은", "글씨는", "힌트입니다."}
+FIXED_WORDS = {
+    "쿠버네티스",
+    "스터디",
+    "버전",
+    "항목",
+    "12개",
+    "오브젝트",
+    "(object)",
+    "개념",
+    "관련:",
+    "쪽",
+    "워크시트",
+    "문제",
+    "정답",
+    "번호가",
+    "붙은",
+    "빈칸을",
+    "채운",
+    "뒤",
+    "마지막",
+    "쪽의",
+    "정답과",
+    "맞춰",
+    "보세요.",
+    "빈칸",
+    "아래의",
+    "작은",
+    "글씨는",
+    "힌트입니다.",
+}
 
 
 def _text(path) -> str:
@@ -48,8 +76,11 @@ def test_every_title_definition_and_point_is_in_the_sheet(built):
 def test_fonts_are_only_the_bundled_ones_and_embedded(built, kind):
     fonts = embedded_fonts(built[kind])
     assert fonts and all(fonts.values()), fonts
-    assert {"/Pretendard", "/Pretendard-Bold"} <= set(fonts) <= {"/Pretendard", "/Pretendard-Bold",
-                                                                 "/NanumGothicCoding", "/NanumGothicCoding-Bold"}
+    assert (
+        {"/Pretendard", "/Pretendard-Bold"}
+        <= set(fonts)
+        <= {"/Pretendard", "/Pretendard-Bold", "/NanumGothicCoding", "/NanumGothicCoding-Bold"}
+    )
 
 
 def test_code_is_set_in_the_bundled_monospace_font(built):
@@ -59,7 +90,7 @@ def test_code_is_set_in_the_bundled_monospace_font(built):
         chars = [c for page in pdf.pages for c in page.chars]
     text = "".join(c["text"] for c in chars)
     at = text.index("kubectlrolloutundo") if "kubectlrolloutundo" in text else text.index("kubectl")
-    assert all(c["fontname"].endswith("NanumGothicCoding") for c in chars[at:at + 7]), chars[at]["fontname"]
+    assert all(c["fontname"].endswith("NanumGothicCoding") for c in chars[at : at + 7]), chars[at]["fontname"]
     assert not any(c["fontname"].endswith("NanumGothicCoding") for c in chars if c["text"] == "쿠")
 
 
@@ -78,8 +109,10 @@ def test_page_count_size_and_page_x_of_y(built, kind):
     reader = pypdf.PdfReader(built[kind])
     assert len(reader.pages) == PAGES[kind]
     for number, page in enumerate(reader.pages, 1):
-        assert (round(float(page.mediabox.width), 1), round(float(page.mediabox.height), 1)) == \
-            (round(A4[0], 1), round(A4[1], 1))
+        assert (round(float(page.mediabox.width), 1), round(float(page.mediabox.height), 1)) == (
+            round(A4[0], 1),
+            round(A4[1], 1),
+        )
         assert f"{number} / {PAGES[kind]} 쪽" in page.extract_text()
 
 
@@ -141,8 +174,9 @@ def test_no_korean_word_is_split_across_lines(built, kind):
 
 def test_outputs_have_fixed_names(built):
     names = sorted(p.name for p in (built["project"] / "dist").iterdir())
-    assert names == sorted(["CHANGES.md", f"{DECK_STEM}.apkg", f"{DECK_STEM}.html", f"{DECK_STEM}.pdf",
-                            f"{DECK_STEM}-worksheet.pdf"])
+    assert names == sorted(
+        ["CHANGES.md", f"{DECK_STEM}.apkg", f"{DECK_STEM}.html", f"{DECK_STEM}.pdf", f"{DECK_STEM}-worksheet.pdf"]
+    )
 
 
 def test_lines_are_filled_before_they_break(built):

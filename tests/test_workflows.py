@@ -1,4 +1,5 @@
 """The GitHub Actions workflows: lint-clean, pinned, least privilege, and the release steps for real."""
+
 from __future__ import annotations
 
 import hashlib
@@ -80,13 +81,23 @@ def test_release_steps_build_versioned_reproducible_assets_with_checksums(tmp_pa
     done = subprocess.run(["bash", ".github/release/build.sh"], cwd=project, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "changes since v0.1.0" in done.stdout
-    staged = subprocess.run(["bash", ".github/release/stage.sh", "k8s-study", "release"], cwd=project, env=env,
-                            capture_output=True, text=True)
+    staged = subprocess.run(
+        ["bash", ".github/release/stage.sh", "k8s-study", "release"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert staged.returncode == 0, staged.stderr
     release = project / "release"
     names = sorted(p.name for p in release.iterdir())
-    assert names == ["CHANGES.md", "SHA256SUMS", "k8s-study-0.2.0-sheet.pdf", "k8s-study-0.2.0-worksheet.pdf",
-                     "k8s-study-0.2.0.apkg"]
+    assert names == [
+        "CHANGES.md",
+        "SHA256SUMS",
+        "k8s-study-0.2.0-sheet.pdf",
+        "k8s-study-0.2.0-worksheet.pdf",
+        "k8s-study-0.2.0.apkg",
+    ]
     sums = dict(reversed(line.split("  ")) for line in (release / "SHA256SUMS").read_text().splitlines())
     assert sorted(sums) == [n for n in names if n != "SHA256SUMS"]
     for name, digest in sums.items():
@@ -103,8 +114,16 @@ def test_the_first_release_lists_every_note_as_new(tmp_path):
     git(project, "tag", "v0.1.0")
     env = {**os.environ, "PYTHON": sys.executable, "GITHUB_REF_NAME": "v0.1.0"}
     env.pop("SOURCE_DATE_EPOCH", None)
-    done = subprocess.run(["bash", ".github/release/build.sh", ], cwd=project, env=env, capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [
+            "bash",
+            ".github/release/build.sh",
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert "first release" in done.stdout
     assert "## Added (41)" in (project / "dist" / "CHANGES.md").read_text("utf-8")

@@ -1,4 +1,5 @@
 """The worksheet: numbered blanks, no answer outside the key, every answer in the key."""
+
 from __future__ import annotations
 
 from conftest import copy_project, outputs, run_build
@@ -26,8 +27,12 @@ def _outer_clozes(tree):
 def _expected():
     """The blanks in worksheet order: entries grouped as on the sheet, then file order."""
     ordered = reading_order()
-    return [(e, d, answer, before) for e in ordered for d in e["definitions"]
-            for answer, before in _outer_clozes(definition_tree(d))]
+    return [
+        (e, d, answer, before)
+        for e in ordered
+        for d in e["definitions"]
+        for answer, before in _outer_clozes(definition_tree(d))
+    ]
 
 
 def _split(path):
@@ -101,8 +106,11 @@ def test_hints_are_printed_under_their_blank_and_the_answer_is_in_the_key(tmp_pa
     hint = next(s for s in segments(page) if "리눅스 자원 제한 기능" in s["text"])
     assert hint["size"] < 7
     assert small_numbers(page)[2] == 3  # cgroup is the 3rd blank; its number sits just above the hint
-    above = [c for c in page.chars if c["size"] < 6.5 and c["text"].isdigit() and 0 < hint["top"] - c["top"] < 20
-             and abs(hint["x0"] - c["x0"]) < 2]
+    above = [
+        c
+        for c in page.chars
+        if c["size"] < 6.5 and c["text"].isdigit() and 0 < hint["top"] - c["top"] < 20 and abs(hint["x0"] - c["x0"]) < 2
+    ]
     assert [c["text"] for c in above] == ["3"], above
     assert "3cgroup" in squash("".join(reading_text(p) for p in key))
     assert "cgroup" not in squash("".join(p.extract_text() for p in questions))

@@ -1,4 +1,5 @@
 """All or nothing, and nothing left behind: outputs, entries.lock, workers, temporary files, folders."""
+
 from __future__ import annotations
 
 import os
@@ -110,12 +111,17 @@ def test_an_output_folder_that_cannot_be_made_is_one_clear_line(tmp_path):
     assert done.stderr.strip().endswith("nothing was changed") and "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--out", ""], "error: --out: give a folder name"),
-    (["--out", "pyproject.toml"], "error: --out pyproject.toml: is a file, not a folder"),
-    (["--out", "entries"], "error: --out entries: the outputs would mix with the project's own files; choose "
-                           "another folder"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--out", ""], "error: --out: give a folder name"),
+        (["--out", "pyproject.toml"], "error: --out pyproject.toml: is a file, not a folder"),
+        (
+            ["--out", "entries"],
+            "error: --out entries: the outputs would mix with the project's own files; choose another folder",
+        ),
+    ],
+)
 def test_bad_output_folders_are_usage_errors(tmp_path, args, message):
     project = copy_project(tmp_path / "p")
     done = run_build(project, *args)
@@ -129,8 +135,10 @@ def test_dist_as_a_link_is_refused_and_nothing_is_written_through_it(tmp_path):
     (project / "dist").symlink_to(elsewhere)
     done = run_build(project, "--only", "deck")
     assert done.returncode == 2
-    assert done.stderr.strip() == (f"error: dist is a link to {elsewhere}; the build writes only into a real dist/ "
-                                   "folder of the project: remove the link, or name the folder with --out")
+    assert done.stderr.strip() == (
+        f"error: dist is a link to {elsewhere}; the build writes only into a real dist/ "
+        "folder of the project: remove the link, or name the folder with --out"
+    )
     assert list(elsewhere.iterdir()) == []
     done = run_build(project, "--only", "deck", "--out", str(elsewhere))  # named explicitly: the user's choice
     assert done.returncode == 0, done.stderr
@@ -151,8 +159,10 @@ def test_entries_in_subfolders_are_read_and_links_out_of_the_project_are_refused
     (project / "entries" / "secret.yaml").symlink_to(outside)
     done = run_build(project, "--check")
     assert done.returncode == 1
-    assert done.stderr.splitlines()[0] == (f"entries/secret.yaml: is a link to {outside}, outside the project; "
-                                           "entries are read only from files in the project")
+    assert done.stderr.splitlines()[0] == (
+        f"entries/secret.yaml: is a link to {outside}, outside the project; "
+        "entries are read only from files in the project"
+    )
 
 
 def test_a_cache_that_is_not_a_folder_only_costs_time(tmp_path):
@@ -160,16 +170,17 @@ def test_a_cache_that_is_not_a_folder_only_costs_time(tmp_path):
     (project / ".cache").write_text("not a folder", "utf-8")
     done = run_build(project, "--only", "deck")
     assert done.returncode == 0, done.stderr
-    assert "warning: could not record this build in .cache/studydeck/ (Not a directory); the next build makes " \
-           "everything again" in done.stdout
+    assert (
+        "warning: could not record this build in .cache/studydeck/ (Not a directory); the next build makes "
+        "everything again" in done.stdout
+    )
     assert outputs(project)["apkg"].exists()
 
 
 def test_a_tag_that_is_no_file_name_still_names_the_subset_sheets(tmp_path):
     project = copy_project(tmp_path / "p")
     pod = project / "entries" / "pod.yaml"
-    pod.write_text(pod.read_text("utf-8").replace("tags: [workload]", f"tags: [workload, ci/cd, {'x' * 100}]"),
-                   "utf-8")
+    pod.write_text(pod.read_text("utf-8").replace("tags: [workload]", f"tags: [workload, ci/cd, {'x' * 100}]"), "utf-8")
     done = run_build(project, "--only", "sheet", "--tag", "ci/cd", "--tag", "x" * 100)
     assert done.returncode == 0, done.stderr
     names = sorted(p.name for p in (project / "dist").iterdir() if p.suffix == ".pdf")
@@ -204,8 +215,13 @@ def test_stopping_the_build_stops_its_workers_and_leaves_no_files(big_project, t
     for leftover in ("dist", ".cache"):
         subprocess.run(["rm", "-rf", str(big_project / leftover)], check=True)
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-    build = subprocess.Popen([sys.executable, "build.py", "-q"], cwd=big_project, env={**env, "TMPDIR": str(scratch)},
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    build = subprocess.Popen(
+        [sys.executable, "build.py", "-q"],
+        cwd=big_project,
+        env={**env, "TMPDIR": str(scratch)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.time() + 60
     while len(_children(build.pid)) < 2 and time.time() < deadline and build.poll() is None:
         time.sleep(0.05)
@@ -215,13 +231,15 @@ def test_stopping_the_build_stops_its_workers_and_leaves_no_files(big_project, t
     build.send_signal(how)
     build.wait(timeout=30)
     time.sleep(1)
-    alive = [w for w in workers if Path(f"/proc/{w}").exists() and "zombie" not in
-             Path(f"/proc/{w}/status").read_text()]
+    alive = [
+        w for w in workers if Path(f"/proc/{w}").exists() and "zombie" not in Path(f"/proc/{w}/status").read_text()
+    ]
     assert alive == []
     if how != signal.SIGKILL:
         assert build.returncode == 130
-        assert build.stderr.read().decode().strip() == ("interrupted: the outputs and entries.lock are either all "
-                                                        "as they were or all new")
+        assert build.stderr.read().decode().strip() == (
+            "interrupted: the outputs and entries.lock are either all as they were or all new"
+        )
         assert list(scratch.iterdir()) == []  # no font copies, no worker folders
 
 

@@ -5,6 +5,7 @@ cache key: the very data it turns into bytes), and makes those bytes from the Pr
 is slow and needs nothing from this process (the PDFs) hands out a job a worker process does.
 A new output is a module here and one line in OUTPUTS.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

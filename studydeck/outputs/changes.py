@@ -3,6 +3,7 @@
 CHANGES.md becomes the GitHub release notes, so everything taken from an entry goes into a
 code span: no link, image, HTML, @-mention, issue reference or emoji can come out of it.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,20 +35,30 @@ def render(config: Config, changes: Diff, lock: Lock, notetype_name: str) -> str
         out += ["No note was added, changed or removed in this version.", ""]
     out += _section("Added", [f"{code(n)} ({code(lock.notes[n].term)})" for n in changes.added])
     out += _section("Changed", [f"{code(n)} ({code(lock.notes[n].term)})" for n in changes.changed])
-    out += _section("Renamed (same note, review history kept)",
-                    [f"{code(a)} → {code(b)}" for a, b in changes.renamed])
-    removed = [f"{code(n)} ({code(t.term)}), GUID {code(t.guid)}: search {code(search(notetype_name, n, t.term))}"
-               for n, t in sorted(changes.removed.items())]
+    out += _section("Renamed (same note, review history kept)", [f"{code(a)} → {code(b)}" for a, b in changes.renamed])
+    removed = [
+        f"{code(n)} ({code(t.term)}), GUID {code(t.guid)}: search {code(search(notetype_name, n, t.term))}"
+        for n, t in sorted(changes.removed.items())
+    ]
     out += _section("Removed", removed)
     if removed:
-        out += ["Importing never deletes notes. To drop a removed note from your collection, open",
-                "Browse in Anki, paste the search shown next to it, select the note and delete it.", ""]
+        out += [
+            "Importing never deletes notes. To drop a removed note from your collection, open",
+            "Browse in Anki, paste the search shown next to it, select the note and delete it.",
+            "",
+        ]
     out += _section("Cards removed from a note", [f"{code(n)} c{k} ({code(a)})" for n, k, a in changes.dropped])
     if changes.dropped:
-        out += ["Anki keeps such a card as an empty card (it shows no question). Tools > Empty Cards",
-                "in Anki's main window lists and deletes them.", ""]
-    out += ["Import with File > Import: notes are matched by GUID, changed notes are updated and",
-            "your scheduling and review history are kept.", ""]
+        out += [
+            "Anki keeps such a card as an empty card (it shows no question). Tools > Empty Cards",
+            "in Anki's main window lists and deletes them.",
+            "",
+        ]
+    out += [
+        "Import with File > Import: notes are matched by GUID, changed notes are updated and",
+        "your scheduling and review history are kept.",
+        "",
+    ]
     return "\n".join(out)
 
 
@@ -70,8 +81,10 @@ def search(notetype_name: str, name: str, term: str) -> str:
     """Anki's browser search that finds exactly this note: fields hold HTML, so the term is
     searched as stored (R&D as R&amp;D), with Anki's search syntax escaped."""
     entry_id = name.split("/")[0]
-    return " ".join(f'"{_search_escape(part)}"' for part in
-                    (f"note:{notetype_name}", f"Id:{anki_text(entry_id)}", f"Term:{anki_text(term)}"))
+    return " ".join(
+        f'"{_search_escape(part)}"'
+        for part in (f"note:{notetype_name}", f"Id:{anki_text(entry_id)}", f"Term:{anki_text(term)}")
+    )
 
 
 def _search_escape(text: str) -> str:

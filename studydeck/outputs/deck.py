@@ -1,4 +1,5 @@
 """dist/<deck>.apkg: the Anki deck (genanki writes the collection; see studydeck/apkg.py)."""
+
 from __future__ import annotations
 
 from .. import cache, fonts, identity, notes
@@ -19,10 +20,15 @@ class Deck(Output):
 
     def key(self, project) -> str:
         nt, media, decks, description = self._parts(project)
-        return cache.key("deck", [(n.guid, identity.note_hash(n), project.mods[n.guid], n.position)
-                                  for n in project.notes],
-                         project.notetype_mod, [nt.id, nt.name, nt.fields, nt.template, nt.front, nt.back, nt.css],
-                         decks, description, sorted(media))
+        return cache.key(
+            "deck",
+            [(n.guid, identity.note_hash(n), project.mods[n.guid], n.position) for n in project.notes],
+            project.notetype_mod,
+            [nt.id, nt.name, nt.fields, nt.template, nt.front, nt.back, nt.css],
+            decks,
+            description,
+            sorted(media),
+        )
 
     def make(self, project, say) -> Made:
         from .. import apkg  # genanki: imported only when the deck is packed

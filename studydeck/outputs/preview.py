@@ -5,6 +5,7 @@ more where there is room), it has a table of contents with an anchor per entry, 
 system's dark mode, and still prints. Its fonts are inside it (the deck's WOFF2 subsets as
 data: URLs), so it reads the same wherever it is opened, without the project beside it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -32,13 +33,27 @@ class Preview(Output):
         return [f"{safe_stem(project.config.deck)}{project.options.printing.suffix()}.html"]
 
     def make(self, project, say) -> Made:
-        page = render(project.entries, project.config, project.templates, project.built, project.options.printing,
-                      project.web_fonts, project.reads)
+        page = render(
+            project.entries,
+            project.config,
+            project.templates,
+            project.built,
+            project.options.printing,
+            project.web_fonts,
+            project.reads,
+        )
         return Made({self.files(project)[0]: page.encode()})
 
 
-def render(entries: list[Entry], config: Config, templates: Path, built: int, opts: PrintOptions,
-           web_fonts: list[fonts.WebFont], reads: Reads) -> str:
+def render(
+    entries: list[Entry],
+    config: Config,
+    templates: Path,
+    built: int,
+    opts: PrintOptions,
+    web_fonts: list[fonts.WebFont],
+    reads: Reads,
+) -> str:
     """The preview page of the entries opts selects, in reading order."""
     titles = {e.id: e.title for e in entries}
     shown = opts.select(entries)
@@ -50,14 +65,25 @@ def render(entries: list[Entry], config: Config, templates: Path, built: int, op
             sections.append({"id": f"group-{group.name}", "label": group.label, "entries": members})
     font_css = fonts.css(web_fonts, url=lambda f: "data:font/woff2;base64," + base64.b64encode(f.data).decode())
     when = datetime.fromtimestamp(built, UTC)
-    return environment(templates, reads).get_template("preview.html.j2").render(
-        deck=config.deck, version=config.version, date=when.strftime("%Y-%m-%d"), count=len(shown),
-        sections=sections, css=Markup(font_css + reads.text(templates / "preview.css")))
+    return (
+        environment(templates, reads)
+        .get_template("preview.html.j2")
+        .render(
+            deck=config.deck,
+            version=config.version,
+            date=when.strftime("%Y-%m-%d"),
+            count=len(shown),
+            sections=sections,
+            css=Markup(font_css + reads.text(templates / "preview.css")),
+        )
+    )
 
 
 def _entry(entry: Entry, titles: dict[str, str], shown: set[str]) -> dict:
     return {
-        "id": entry.id, "title": entry.title, "anchor": f"entry-{entry.id}",
+        "id": entry.id,
+        "title": entry.title,
+        "anchor": f"entry-{entry.id}",
         "definitions": [{"term": d.term, "html": Markup(to_sheet(d.tree, joiner=False))} for d in entry.definitions],
         "points": [Markup(to_sheet(p, joiner=False)) for p in entry.points],
         "related": [{"title": titles[r], "anchor": f"entry-{r}" if r in shown else None} for r in entry.related],

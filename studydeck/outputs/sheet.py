@@ -1,4 +1,5 @@
 """dist/<deck>.pdf: the cheat sheet (sheets.py makes its HTML, layout.py its PDF in a worker)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -21,8 +22,15 @@ class Sheet(Output):
 
     def document(self, project) -> sheets.Document:
         if self._document is None:
-            self._document = sheets.render(self.kind, project.entries, project.config, project.templates,
-                                           project.built, project.options.printing, project.reads)
+            self._document = sheets.render(
+                self.kind,
+                project.entries,
+                project.config,
+                project.templates,
+                project.built,
+                project.options.printing,
+                project.reads,
+            )
         return self._document
 
     def key(self, project) -> str:

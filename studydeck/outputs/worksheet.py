@@ -1,4 +1,5 @@
 """dist/<deck>-worksheet.pdf: the worksheet, made as the cheat sheet is."""
+
 from __future__ import annotations
 
 from .sheet import Sheet
