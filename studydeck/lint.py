@@ -52,42 +52,69 @@ def check(entries: list[Entry], lock: Lock, renamed: dict[str, str], config: Lin
 
 def _definition(entry: Entry, i: int, d: Definition, locked: dict[int, str], config: LintConfig) -> list[Problem]:
     field = f"definitions[{i}].text"
-    found: list[tuple[str, int | None, str]] = []  # (rule, offset in the text or None, message)
     plain, spans = _spans(d.tree)
     ordinals = sorted(markup.ordinals(d.tree))
-    found += _giveaways(d.tree, ordinals)
+    found = _giveaways(d.tree, ordinals)
     for span in spans:
-        answer = plain[span.start : span.end]
-        size = len(re.sub(r"\s", "", answer))
-        if size > config.max_answer_chars:
-            found.append(
-                (
-                    "long-answer",
-                    span.cloze.pos,
-                    f"c{span.cloze.ordinal} hides {size} characters (more than {config.max_answer_chars}); "
-                    "delete the one key word, or split the fact into two definitions",
-                )
+        found += _answer(plain, span, config)
+    found += _numbering(ordinals, config) + _history(d.tree, ordinals, locked)
+    return [
+        Problem(
+            entry.path,
+            *(d.span.at(at) if at is not None and d.span else entry.at(field)),
+            field,
+            f"{message} [{rule}]",
+            "warning",
+        )
+        for rule, at, message in found
+        if rule not in d.lint_ignore
+    ]
+
+
+Found = list[tuple[str, int | None, str]]  # (rule, offset in the text or None, message)
+
+
+def _answer(plain: str, span: _Span, config: LintConfig) -> Found:
+    """One deletion: how much it hides, of what, and whether its hint says it."""
+    found: Found = []
+    answer = plain[span.start : span.end]
+    size = len(re.sub(r"\s", "", answer))
+    n = span.cloze.ordinal
+    if size > config.max_answer_chars:
+        found.append(
+            (
+                "long-answer",
+                span.cloze.pos,
+                f"c{n} hides {size} characters (more than {config.max_answer_chars}); "
+                "delete the one key word, or split the fact into two definitions",
             )
-        sentence = len(re.sub(r"\s", "", _sentence(plain, span)))
-        if size >= 2 and size > config.max_answer_share * sentence:
-            found.append(
-                (
-                    "most-of-sentence",
-                    span.cloze.pos,
-                    f"c{span.cloze.ordinal} hides most of its sentence ({size} of {sentence} characters); "
-                    "leave enough of it to ask a question",
-                )
+        )
+    sentence = len(re.sub(r"\s", "", _sentence(plain, span)))
+    if size >= 2 and size > config.max_answer_share * sentence:
+        found.append(
+            (
+                "most-of-sentence",
+                span.cloze.pos,
+                f"c{n} hides most of its sentence ({size} of {sentence} characters); "
+                "leave enough of it to ask a question",
             )
-        hint = span.cloze.hint
-        if hint and _norm(answer) and (_norm(answer) in _norm(hint)):
-            found.append(
-                (
-                    "hint",
-                    span.cloze.pos,
-                    f"the hint of c{span.cloze.ordinal} ('{hint}') gives its answer "
-                    f"'{answer.strip()}'; a hint narrows the answer down, it does not say it",
-                )
+        )
+    hint = span.cloze.hint
+    if hint and _norm(answer) and (_norm(answer) in _norm(hint)):
+        found.append(
+            (
+                "hint",
+                span.cloze.pos,
+                f"the hint of c{n} ('{hint}') gives its answer "
+                f"'{answer.strip()}'; a hint narrows the answer down, it does not say it",
             )
+        )
+    return found
+
+
+def _numbering(ordinals: list[int], config: LintConfig) -> Found:
+    """The definition's cards: not too many, numbered from c1 without gaps."""
+    found: Found = []
     if len(ordinals) > config.max_deletions:
         found.append(
             (
@@ -107,18 +134,7 @@ def _definition(entry: Entry, i: int, d: Definition, locked: dict[int, str], con
                 f"(this definition has c{', c'.join(map(str, ordinals))}); number them from c1 without gaps",
             )
         )
-    found += _history(d.tree, ordinals, locked)
-    return [
-        Problem(
-            entry.path,
-            *(d.span.at(at) if at is not None and d.span else entry.at(field)),
-            field,
-            f"{message} [{rule}]",
-            "warning",
-        )
-        for rule, at, message in found
-        if rule not in d.lint_ignore
-    ]
+    return found
 
 
 def _spans(tree: tuple) -> tuple[str, list[_Span]]:
