@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .errors import StudydeckError, UsageError
 from .model import MAX_COLUMNS, PAPERS, Options, PrintOptions
+from .outputs import registry
 
 EXIT_OK, EXIT_INTERRUPTED = 0, 130  # errors exit with their exit_code: 1 bad input, 2 bad usage
 
@@ -22,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--only",
-        choices=("deck", "sheet", "worksheet"),
+        choices=sorted({o.only for o in registry() if o.only}),  # deck, sheet, worksheet
         help="build only the deck, only the cheat sheet (.pdf and .html) or only the worksheet",
     )
     p.add_argument("--out", metavar="DIR", help="output folder (default: dist/ in the project)")
