@@ -50,8 +50,8 @@ def _model(nt: Notetype) -> genanki.Model:
     return genanki.Model(
         nt.id,
         nt.name,
-        fields=[{"name": f} for f in nt.fields],
-        templates=[{"name": nt.template, "qfmt": nt.front, "afmt": nt.back}],
+        fields=[{"name": f, "id": i} for f, i in zip(nt.fields, nt.field_ids, strict=True)],
+        templates=[{"name": nt.template, "qfmt": nt.front, "afmt": nt.back_html, "id": nt.template_id}],
         css=nt.css,
         model_type=genanki.Model.CLOZE,
     )
@@ -60,16 +60,16 @@ def _model(nt: Notetype) -> genanki.Model:
 def pack(
     notes: list[Note],
     nt: Notetype,
-    decks: list[str],
-    description: str,
+    decks: dict[str, str],
     note_mods: dict[str, int],
     notetype_mod: int,
     media: dict[str, bytes] | None = None,
 ) -> bytes:
-    """The .apkg file's bytes; the same inputs always give the same bytes. media: file name ->
+    """The .apkg file's bytes; the same inputs always give the same bytes. decks: name ->
+    description (HTML), every deck the package holds. media: file name ->
     bytes (Anki's media folder; names starting with '_' are kept even if no note refers to them)."""
     model = _model(nt)
-    by_name = {name: genanki.Deck(deck_id(name), name, description) for name in decks}
+    by_name = {name: genanki.Deck(deck_id(name), name, description) for name, description in decks.items()}
     for note in notes:
         if not note.ordinals:
             raise ValueError(f"note {note.entry_id}/{note.key} has no cloze and would give no card")

@@ -119,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         say(f"wrote {_shown(path)}")
     for path in result.reused:
         say(f"up to date: {_shown(path)}")
+    for name in result.updated:
+        say(f"updated {name} (commit it)")
     return EXIT_OK
 
 

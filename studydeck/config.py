@@ -15,10 +15,12 @@ from .model import Config, Group, LintConfig
 from .reads import Reads
 
 VERSION_ENV = "STUDYDECK_VERSION"  # CI sets it from the release tag
+SOURCE_URL_ENV = "STUDYDECK_SOURCE_URL"  # the release job sets these two when pyproject.toml does not
+CHANGES_URL_ENV = "STUDYDECK_CHANGES_URL"
 SDE = "SOURCE_DATE_EPOCH"  # reproducible-builds.org: the release's time, set by CI from the tagged commit
 MAX_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z: later dates have no 4-digit year in the PDF
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_KEYS = ("deck", "guid-prefix", "description", "source-url", "groups", "lint")
+_KEYS = ("deck", "guid-prefix", "description", "source-url", "changes-url", "groups", "lint")
 _GROUP_KEYS = ("name", "label", "subdeck", "order")
 
 
@@ -60,7 +62,8 @@ def load_config(reads: Reads) -> Config:
     if not isinstance(version, str) or not re.fullmatch(r"[0-9A-Za-z.+-]+", version or ""):
         raise UsageError(f"version '{version}' is not a version number")
     description = _text(tool, "description", "[tool.studydeck] description", default="")
-    source_url = _source_url(tool.get("source-url"))
+    source_url = _url(tool.get("source-url") or reads.env(SOURCE_URL_ENV) or None, "source-url", True)
+    changes_url = _url(tool.get("changes-url") or reads.env(CHANGES_URL_ENV) or None, "changes-url", False)
     return Config(
         deck=deck,
         guid_prefix=prefix,
@@ -69,6 +72,7 @@ def load_config(reads: Reads) -> Config:
         groups=_groups(tool.get("groups")),
         description=description,
         source_url=source_url,
+        changes_url=changes_url.replace("{version}", version) if changes_url else None,
     )
 
 
@@ -79,8 +83,9 @@ def _text(table: dict, key: str, where: str, default: str | None = None) -> str:
     return value
 
 
-def _source_url(value) -> str | None:
-    """Where the entry files can be read online: the card's back links an entry's file there."""
+def _url(value, key: str, folder: bool) -> str | None:
+    """source-url: where the project's files are online, to which an entry's path is added (the
+    card's back links its file); changes-url: the release's change list ({version} is replaced)."""
     if value is None:
         return None
     parts = urlsplit(value) if isinstance(value, str) else None
@@ -88,12 +93,18 @@ def _source_url(value) -> str | None:
         parts is None
         or parts.scheme != "https"
         or not parts.netloc
-        or not value.endswith("/")
-        or any(c in value for c in " \"'<>`")
+        or (folder and not value.endswith("/"))
+        or any(c in value for c in " \"'<>`\\")
+        or any(ord(c) < 33 for c in value)
     ):
+        example = (
+            "https://github.com/OWNER/REPO/blob/main/"
+            if folder
+            else "https://github.com/OWNER/REPO/releases/tag/v{version}"
+        )
         _fail(
-            "[tool.studydeck] source-url must be an https:// URL ending in '/', to which an entry's path is "
-            "added (e.g. https://github.com/OWNER/REPO/blob/main/)"
+            f"[tool.studydeck] {key} (or ${SOURCE_URL_ENV if folder else CHANGES_URL_ENV}) must be an https:// URL"
+            f"{' ending in /' if folder else ''}, e.g. {example}; not {value!r}"
         )
     return value
 

@@ -244,6 +244,9 @@ class _Forward(logging.Handler):
             self.report(self.name, "writing the PDF")
 
 
+MOVE_MAX = 0.15  # of a page's height: the most of an item moved off a page to join the balanced ones
+
+
 def refit(doc, document: Document) -> Fit:
     """The sheet.Fit for the next layout, from where this one (made with document.fit) put things.
 
@@ -281,13 +284,15 @@ def refit(doc, document: Document) -> Fit:
                 cuts[name] = [start + cut for cut in [0, *even_split(tail, columns)]]
             elif name not in document.whole:
                 spanning = anchors[start - 1] if start > 0 else None
+                before = sum(heights.get((spanning, n), 0.0) for n in range(where[spanning], end)) if spanning else 0
                 if (
                     spanning
                     and last[spanning] == end
-                    and heights[spanning, end]
-                    >= sum(heights.get((spanning, n), 0.0) for n in range(where[spanning], end))
+                    and heights[spanning, end] >= before
+                    and before <= MOVE_MAX * doc.pages[end].height
                 ):
                     start -= 1  # an item mostly on the last page: balanced with the others there
+                    # (only a short start of it: the space it leaves on the page before stays empty)
                 if start < len(anchors):
                     cuts[name] = [start]  # items that may continue in the next column: WeasyPrint balances them
         if cuts != fit.cuts or breaks != fit.breaks:
@@ -412,7 +417,8 @@ class _CollectWarnings(logging.Handler):
 
 
 def _fetcher(templates: Path):
-    """A URL fetcher that serves files under templates/ and refuses everything else."""
+    """A URL fetcher that serves files under templates/ and the figures' data: URLs (checked and
+    made safe by studydeck/figures.py), and refuses everything else."""
     from weasyprint.urls import URLFetcher
 
     root = templates.resolve()
@@ -420,6 +426,8 @@ def _fetcher(templates: Path):
     class ProjectFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             parts = urlsplit(url)
+            if parts.scheme == "data" and url.startswith(("data:image/", "data:font/")):
+                return super().fetch(url, headers)
             if parts.scheme != "file":
                 raise ValueError(f"refused to fetch {url}: only the project's own templates are loaded")
             path = Path(url2pathname(parts.path)).resolve()
@@ -429,4 +437,4 @@ def _fetcher(templates: Path):
                 raise ValueError(f"{root.name}/{path.relative_to(root).as_posix()} does not exist")
             return super().fetch(path.as_uri(), headers)
 
-    return ProjectFetcher(allowed_protocols={"file"}, fail_on_errors=True)
+    return ProjectFetcher(allowed_protocols={"file", "data"}, fail_on_errors=True)

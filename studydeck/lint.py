@@ -26,6 +26,7 @@ RULES = {
     "numbering": "cloze numbers with a gap",
     "hint": "a hint that is, or holds, its answer",
     "history": "a card whose answer changed to a different one since entries.lock",
+    "figure": "a figure shown on the card's front whose text or caption holds an answer",
 }
 _GLOSS_AFTER = re.compile(r"^\s?[(（]([^()（）]{1,60})[)）]")
 _GLOSS_BEFORE = re.compile(r"[(（]([^()（）]{1,60})[)）]\s?$")
@@ -47,7 +48,32 @@ def check(entries: list[Entry], lock: Lock, renamed: dict[str, str], config: Lin
             name = f"{entry.id}/{d.key}"
             locked = lock.notes.get(renamed.get(name, name))
             out += _definition(entry, i, d, dict(locked.answers) if locked else {}, config)
+            out += _front_figure(entry, d)
     return sorted(out)
+
+
+def _front_figure(entry: Entry, d: Definition) -> list[Problem]:
+    """A figure on the card's front (front: true) must not show what the card asks for: its
+    caption, its alt text and (an SVG's) its drawn text are all in view with the question."""
+    figure = d.figure or entry.figure
+    if figure is None or not figure.front or "figure" in d.lint_ignore:
+        return []
+    out = []
+    for ordinal, answer, _ in markup.answers(d.tree):
+        for what, text in (("caption", figure.caption), ("alt text", figure.alt), ("drawn text", figure.words)):
+            if _norm(answer) and _norm(answer) in _norm(text):
+                out.append(
+                    Problem(
+                        entry.path,
+                        *figure.pos,
+                        f"{figure.place}.file",
+                        f"the figure is on the front of '{d.key}' (front: true) and its {what} shows the "
+                        f"answer of c{ordinal} ('{answer.strip()}'); show it on the back only [figure]",
+                        "warning",
+                    )
+                )
+                break
+    return out
 
 
 def _definition(entry: Entry, i: int, d: Definition, locked: dict[int, str], config: LintConfig) -> list[Problem]:

@@ -2,12 +2,52 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 Pos = tuple[int, int]  # (line, column), 1-based; (0, 0) when unknown
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An image an entry or a definition shows (studydeck/figures.py checks and cleans it)."""
+
+    file: str  # as written: relative to the entry file's folder
+    alt: str  # what the image shows, for someone who cannot see it
+    caption: str = ""  # shown under the image
+    front: bool = False  # also on the card's front (and so in the worksheet): it gives nothing away
+    place: str = "figure"  # the entry's field, for messages ("definitions[1].figure")
+    pos: Pos = (0, 0)  # where `file:` is in the entry file
+    kind: str = ""  # "svg", "png", "jpeg" or "webp", from the bytes (once loaded)
+    data: bytes = field(default=b"", repr=False)  # what the outputs carry: an SVG rebuilt clean
+    size: tuple[float, float] = (0, 0)  # width, height in CSS px
+    words: str = ""  # an SVG's text, for the card-quality checks
+
+    MIME = {"svg": "image/svg+xml", "png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+
+    @property
+    def media(self) -> str:
+        """Its name in Anki's media folder: from its bytes, so an edited figure arrives under a
+        new name and two figures never share one (never a leading '_': Anki keeps the first file
+        of such a name)."""
+        ext = "jpg" if self.kind == "jpeg" else self.kind
+        return f"studydeck-{hashlib.sha256(self.data).hexdigest()[:20]}.{ext}"
+
+    @property
+    def mime(self) -> str:
+        return self.MIME[self.kind]
+
+    @property
+    def data_url(self) -> str:
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode()}"
+
+    def view(self) -> dict:
+        """What templates/_figure.html.j2 shows."""
+        width, height = (round(v) for v in self.size)
+        return {"src": self.data_url, "alt": self.alt, "caption": self.caption, "width": width, "height": height}
 
 
 @dataclass(frozen=True)
@@ -19,6 +59,7 @@ class Definition:
     renamed_from: str | None = None
     span: object = field(default=None, compare=False, repr=False)  # load.Span of text: offsets -> line:col
     lint_ignore: tuple[str, ...] = ()  # card-quality rules silenced for this definition
+    figure: Figure | None = None  # shown on this definition's card (instead of the entry's)
 
 
 @dataclass(frozen=True)
@@ -34,6 +75,11 @@ class Entry:
     path: str  # relative to the project
     renamed_from: str | None = None
     where: dict = field(default_factory=dict, compare=False, repr=False)  # field -> Pos in the file
+    figure: Figure | None = None  # beside the entry; on its cards unless a definition has its own
+
+    @property
+    def figures(self) -> list[Figure]:
+        return [f for f in (self.figure, *(d.figure for d in self.definitions)) if f is not None]
 
     def at(self, name: str) -> Pos:
         """Where a field ("id", "definitions[1].key", ...) is in the file; the entry's start otherwise."""
@@ -67,7 +113,8 @@ class Config:
     lint: LintConfig = LintConfig()
     groups: tuple[Group, ...] = ()
     description: str = ""  # shown on Anki's deck overview, with the version and the links below
-    source_url: str | None = None  # entry files online (ends in "/"): cards link their entry's file
+    source_url: str | None = None  # the project online (ends in "/"): cards link <source_url>entries/<id>.yaml
+    changes_url: str | None = None  # this release's change list online (the deck description links it)
 
     @property
     def group_names(self) -> tuple[str, ...]:

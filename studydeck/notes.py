@@ -8,16 +8,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import markup
-from .model import Config, Entry
+from .model import Config, Entry, Figure
 from .reads import Reads
 
 # The notetype. Anki refuses to update notes whose notetype's fields or templates changed
-# (it imports a copy instead), so these names are frozen and pinned by a test. See README,
-# "Changing the note type".
-NOTETYPE_ID = 1731852046
-NOTETYPE_NAME = "k8s-study-deck cloze"
-FIELDS = ("Text", "Term", "Title", "Points", "Related", "Source", "Id")
+# (it imports a copy instead), so these are frozen and pinned by tests/test_deck.py. See README,
+# "Changing the note type". Each field and the template also carries a fixed id: Anki 23.10+
+# matches fields and templates by id before name when it compares or merges notetypes, so a
+# field renamed one day is still the same field.
+# The notetype's id and name come from the project's GUID prefix, so two decks made with this
+# tool never share (and restyle, or relink) one notetype.
+FIELDS = ("Text", "Term", "Title", "Points", "Related", "Source", "Id", "Figure", "FigureOnFront")
+FIELD_IDS = (
+    3775346115611284,
+    3225852238617228,
+    2929199030466030,
+    3263466801982796,
+    3916602184464223,
+    1169272730207664,
+    1971884541430793,
+    4298448151238202,
+    3175071759579637,
+)
 TEMPLATE_NAME = "Cloze"
+TEMPLATE_ID = 1248090915438298
+SOURCE_LINK = "<!-- source link -->"  # in templates/card/back.html: the link to the entry's file
+SOURCE_LINK_TEXT = "이 카드의 원본 파일"
 
 
 @dataclass(frozen=True)
@@ -45,6 +61,16 @@ class Notetype:
     front: str
     back: str
     css: str
+    field_ids: tuple[int, ...] = FIELD_IDS
+    template_id: int = TEMPLATE_ID
+    link: str = ""  # the back's link to the entry's file (from source-url), in place of SOURCE_LINK
+
+    @property
+    def back_html(self) -> str:
+        """The back template as the deck carries it. `back` (as written) is what the notetype's
+        identity hashes: the link's URL may differ between a local build and the release job,
+        and entries.lock must be the same for both (a URL change alone updates no notetype)."""
+        return self.back.replace(SOURCE_LINK, self.link)
 
 
 def note_guid(prefix: str, entry_id: str, key: str) -> str:
@@ -65,11 +91,36 @@ def subdeck(config: Config, group: str) -> str:
 CARD_FILES = ("front.html", "back.html", "card.css")  # in templates/card/
 
 
-def notetype(reads: Reads, templates: Path, font_css: str = "") -> Notetype:
+def notetype_id(guid_prefix: str) -> int:
+    """The notetype's id: fixed for a project (its GUID prefix never changes), 10 digits."""
+    return 10**9 + int.from_bytes(hashlib.sha256(f"{guid_prefix}/notetype".encode()).digest()[:4], "big") % (9 * 10**9)
+
+
+def notetype_name(guid_prefix: str) -> str:
+    return f"{guid_prefix} cloze"
+
+
+def notetype(reads: Reads, templates: Path, config: Config, font_css: str = "") -> Notetype:
     """Our cloze notetype; its text lives in templates/card/, and font_css (the @font-face rules
-    of the fonts the deck carries) goes before its CSS."""
+    of the fonts the deck carries) goes before its CSS. With a source URL, the back links each
+    card's entry file (entries/<id>.yaml) there: in the template, so no note changes with it."""
     front, back, css = (reads.text(templates / "card" / name) for name in CARD_FILES)
-    return Notetype(NOTETYPE_ID, NOTETYPE_NAME, FIELDS, TEMPLATE_NAME, front, back, font_css + css)
+    source_url, link = config.source_url, ""
+    if source_url:
+        link = (
+            f'<a class="edit" href="{html.escape(source_url, quote=True)}entries/{{{{Id}}}}.yaml">'
+            f"{SOURCE_LINK_TEXT}</a>"
+        )
+    return Notetype(
+        notetype_id(config.guid_prefix),
+        notetype_name(config.guid_prefix),
+        FIELDS,
+        TEMPLATE_NAME,
+        front,
+        back,
+        font_css + css,
+        link=link,
+    )
 
 
 def characters(
@@ -82,6 +133,7 @@ def characters(
         config.deck,
         config.description,
         config.version,
+        SOURCE_LINK_TEXT,
         *(part for g in config.groups for part in (g.name, g.label, g.subdeck)),
     )
     for entry in entries:
@@ -89,11 +141,13 @@ def characters(
         trees = [d.tree for d in entry.definitions] + list(entry.points)
         for d in entry.definitions:
             text.update(d.term)
+        for figure in entry.figures:
+            text.update(figure.alt, figure.caption)
         for tree in trees:
             text.update(markup.plain(tree))
             code.update(*(n.text for n in _code_nodes(tree)))
     for path in reads.files(templates):
-        if path.suffix in (".html", ".j2", ".css"):
+        if path.suffix in (".html", ".j2", ".css", ".js"):
             text.update(reads.text(path))
     return frozenset(c for c in text if not c.isspace()), frozenset(c for c in code if not c.isspace())
 
@@ -116,6 +170,7 @@ def notes(entries: list[Entry], config: Config, guids: dict[str, str]) -> list[N
         source = "<br>".join(f'<a href="{anki_text(url)}">{anki_text(url)}</a>' for url in entry.sources)
         tags = tuple(dict.fromkeys((entry.group, *entry.tags)))
         for d in entry.definitions:
+            figure = d.figure or entry.figure
             fields = (
                 to_anki(d.tree),
                 anki_text(d.term),
@@ -124,6 +179,8 @@ def notes(entries: list[Entry], config: Config, guids: dict[str, str]) -> list[N
                 related,
                 source,
                 anki_text(entry.id),
+                figure_html(figure) if figure else "",
+                "y" if figure and figure.front else "",
             )
             out.append(
                 Note(
@@ -149,13 +206,41 @@ def _answers(tree: tuple) -> tuple[tuple[int, str], ...]:
     return tuple((n, " / ".join(a)) for n, a in sorted(found.items()))
 
 
-def description(config: Config) -> str:
-    """Shown on Anki's deck overview."""
-    return f"쿠버네티스 오브젝트와 네트워크 개념 클로즈 카드. 버전 {config.version}."
+def figure_html(figure: Figure) -> str:
+    """A figure as a card shows it: the image from the deck's media, its caption under it."""
+    width, height = (round(v) for v in figure.size)
+    caption = f"<figcaption>{anki_text(figure.caption)}</figcaption>" if figure.caption else ""
+    return (
+        f'<figure class="figure"><img src="{figure.media}" alt="{anki_text(figure.alt)}" '
+        f'width="{width}" height="{height}">{caption}</figure>'
+    )
 
 
-def deck_names(config: Config) -> list[str]:
-    return [subdeck(config, g.name) for g in config.groups]
+def media(entries: list[Entry]) -> dict[str, bytes]:
+    """The figures the cards show: media file name -> bytes."""
+    return {f.media: f.data for e in entries for f in e.figures}
+
+
+def description(config: Config, group: str | None = None) -> str:
+    """Shown on Anki's deck overview (HTML): what the deck is, its version, and where its source
+    and change list are (from [tool.studydeck]); a subdeck's starts with its group's label."""
+    lines = [f"<b>{anki_text(config.group(group).label)}</b>"] if group else []
+    if config.description:
+        lines.append(anki_text(config.description))
+    lines.append(f"버전 {anki_text(config.version)}")
+    links = [(config.source_url, "원본"), (config.changes_url, "변경 내역")]
+    found = [f'<a href="{html.escape(url, quote=True)}">{label}</a>' for url, label in links if url]
+    if found:
+        lines.append(" · ".join(found))
+    return "<br>".join(lines)
+
+
+def decks(config: Config) -> dict[str, str]:
+    """The decks the package holds, name -> description: the deck (it holds no card; its overview
+    shows the description) and one subdeck per group."""
+    return {config.deck: description(config)} | {
+        subdeck(config, g.name): description(config, g.name) for g in config.groups
+    }
 
 
 # --- entry text as Anki field HTML ------------------------------------------------------

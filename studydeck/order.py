@@ -27,10 +27,11 @@ def in_reading_order(entries: list[Entry], config: Config) -> list[Entry]:
         members = {e.id: e for e in entries if e.group == group.name}
         unknown = [i for i in group.order if i not in members]
         if unknown:
+            ids = sorted(members)
+            shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
             raise UsageError(
                 f"pyproject.toml: [[tool.studydeck.groups]] '{group.name}': order lists "
-                f"'{unknown[0]}', which is no entry of this group; its entries: "
-                f"{', '.join(sorted(members)) or 'none'}"
+                f"'{unknown[0]}', which is no entry of this group; its entries: {shown or 'none'}"
             )
         listed = [members[i] for i in group.order]
         rest = sorted(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cache, layout, lock
+from . import cache, layout
 from .errors import Problem
 from .model import Options
 from .outputs import Made, registry
@@ -28,6 +28,7 @@ class Result:
     pages: dict[str, int] = field(default_factory=dict)  # "sheet"/"worksheet" -> page count
     reused: list[Path] = field(default_factory=list)  # outputs already up to date, left as they were
     written: list[Path] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)  # the project's own files rewritten (entries.lock, ...)
     summary: str = ""
     warnings: list[Problem] = field(default_factory=list)  # card quality (studydeck/lint.py)
 
@@ -54,12 +55,10 @@ def build(options: Options, say: Say = print, report: Report | None = None) -> R
         return result
     # 2. Make every output that changed, in memory; a failure here leaves the output folder untouched.
     files = make(project, record, result, say, report)
-    # 3. Write all outputs and the identities they were built with, or none of them.
-    lock_path = options.root / lock.LOCK_NAME
-    new_lock = (
-        {} if lock_path.exists() and lock_path.read_bytes() == project.lock_bytes else {lock_path: project.lock_bytes}
-    )
-    result.written = write_all(options.out, files, new_lock)
+    # 3. Write all outputs and the identities they were built with (and the entries' schema), or none.
+    stale = project.stale()
+    result.written = write_all(options.out, files, stale)
+    result.updated = [path.relative_to(options.root).as_posix() for path in stale]
     # 4. Remember what this build read and made, so a rebuild from the same inputs stops at the start.
     #    The reads include the lock as it was read: a build that rewrote it is followed by one full build.
     _remember(record, reads, options, result, say)

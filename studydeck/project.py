@@ -7,17 +7,19 @@ and what changed. Every check runs here, whatever is built: an entry is valid or
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import fonts, history, identity, lint, lock, notes, releases
+from . import figures, fonts, history, identity, lint, lock, notes, releases
 from .config import load_config, source_date_epoch
 from .errors import BuildError, Problem, UsageError
 from .load import entry_files, load, outside, rel_path, unreadable_name
 from .model import Config, Entry, Options, PrintOptions
 from .order import in_reading_order
 from .reads import Reads
-from .validate import validate
+from .schema import SCHEMA_NAME, schema_bytes
+from .validate import Checked, check_file, link
 
 FONT_CACHE = Path(".cache") / "studydeck" / "fonts"
 
@@ -37,6 +39,7 @@ class Project:
     lock: lock.Lock  # entries.lock after this build
     changes: identity.Changes
     warnings: list[Problem]
+    schema: bytes  # entries/schema.json as the configuration makes it
 
     @property
     def root(self) -> Path:
@@ -50,6 +53,14 @@ class Project:
     def lock_bytes(self) -> bytes:
         return self.lock.to_bytes()
 
+    def stale(self) -> dict[Path, bytes]:
+        """The project's own files this build brings up to date: entries.lock, entries/schema.json."""
+        out = {}
+        for path, data in ((self.root / lock.LOCK_NAME, self.lock_bytes), (self.root / SCHEMA_NAME, self.schema)):
+            if not self.reads.exists(path) or self.reads.bytes(path) != data:
+                out[path] = data
+        return out
+
 
 def gather(options: Options, reads: Reads) -> Project:
     """The Project for options, every problem raised (BuildError) before any output is made."""
@@ -57,6 +68,7 @@ def gather(options: Options, reads: Reads) -> Project:
     config = load_config(reads)
     sde = source_date_epoch(reads)
     entries = read_entries(reads, config, fonts.charset(reads, templates))
+    _check_source_paths(entries, config)
     if options.only != "deck":
         check_selection(entries, options.printing, config)
     old_lock = lock.read_lock(reads)
@@ -64,7 +76,7 @@ def gather(options: Options, reads: Reads) -> Project:
     gone = identity.check_missing(entries, old_lock, renamed, options.accept_removals)
     text, code = notes.characters(reads, entries, templates, config)
     web_fonts = fonts.web_fonts(reads, templates, text, code, root / FONT_CACHE)
-    notetype = notes.notetype(reads, templates, fonts.css(web_fonts))
+    notetype = notes.notetype(reads, templates, config, fonts.css(web_fonts))
     made = notes.notes(entries, config, guids)
     card_files = [f"templates/card/{name}" for name in notes.CARD_FILES]
     clock = identity.Clock(
@@ -92,9 +104,45 @@ def gather(options: Options, reads: Reads) -> Project:
         new_lock,
         changes,
         lint.check(entries, old_lock, renamed, config.lint),
+        schema_bytes(config, list(lint.RULES)),
     )
     _check_lock_and_warnings(project)
     return project
+
+
+def draft(options: Options, reads: Reads, now: int) -> Project:
+    """The Project as watch mode previews it after a save: every entry read and checked as a
+    build checks it (the same problems), but no identities, lock or card-quality checks (the
+    full build after it does those), and `now` as its date. Fast: unchanged files are reused."""
+    root, templates = options.root, options.root / "templates"
+    config = load_config(reads)
+    entries = read_entries(reads, config, fonts.charset(reads, templates))
+    _check_source_paths(entries, config)
+    check_selection(entries, options.printing, config)
+    guids = {
+        f"{e.id}/{d.key}": notes.note_guid(config.guid_prefix, e.id, d.key) for e in entries for d in e.definitions
+    }
+    text, code = notes.characters(reads, entries, templates, config)
+    web_fonts = fonts.web_fonts(reads, templates, text, code, root / FONT_CACHE)
+    notetype = notes.notetype(reads, templates, config, fonts.css(web_fonts))
+    made = notes.notes(entries, config, guids)
+    sde = source_date_epoch(reads)
+    return Project(
+        options,
+        reads,
+        config,
+        entries,
+        made,
+        notetype,
+        {},
+        0,
+        web_fonts,
+        sde if sde is not None else now,
+        lock.Lock(),
+        identity.Changes([], [], [], {}),
+        [],
+        b"",
+    )
 
 
 def read_entries(reads: Reads, config: Config, charset: frozenset[int] | None = None) -> list[Entry]:
@@ -106,22 +154,63 @@ def read_entries(reads: Reads, config: Config, charset: frozenset[int] | None = 
     folder = root / "entries"
     if not folder.is_dir():
         raise BuildError(f"no entries/ folder in {root}")
-    sources, problems = [], []
+    checked, problems = [], []
     for path in entry_files(reads, folder):
         if (problem := outside(root, path) or unreadable_name(root, path)) is not None:
             problems.append(problem)
             continue
-        source, found = load(reads, path, rel_path(root, path))
-        problems += found
-        if source is not None:
-            sources.append(source)
-    entries, found = validate(sources, config.group_names, charset, frozenset(lint.RULES))
+        found = _check(reads, path, rel_path(root, path), config.group_names, charset)
+        if isinstance(found, list):
+            problems += found
+        else:
+            checked.append(found)
+    entries, found = link(checked)
+    problems += found
+    entries, found = figures.load_all(reads, entries)
     problems += found
     if problems:
         raise BuildError(f"{len(problems)} problem(s) in entries/; nothing was written", problems)
     if not entries:
         raise BuildError("entries/ holds no entry files (*.yaml)")
     return in_reading_order(entries, config)
+
+
+_checked: dict[tuple, Checked | list[Problem]] = {}
+
+
+def _check(
+    reads: Reads, path: Path, rel: str, groups: tuple[str, ...], charset: frozenset[int] | None
+) -> Checked | list[Problem]:
+    """One file loaded and checked on its own (or its problems), remembered for the process by
+    its content and the settings it was checked with: watch mode rebuilds on every save, and
+    only the saved file has changed."""
+    data = reads.bytes(path)
+    key = (rel, hashlib.sha256(data).hexdigest(), groups, hash(charset), charset is None)
+    if key not in _checked:
+        if len(_checked) > 20_000:
+            _checked.clear()
+        source, found = load(reads, path, rel)
+        _checked[key] = found if source is None else check_file(source, groups, charset, frozenset(lint.RULES))
+    return _checked[key]
+
+
+def _check_source_paths(entries: list[Entry], config: Config) -> None:
+    """With a source URL, a card links <source-url>entries/<id>.yaml: every file must be there."""
+    if not config.source_url:
+        return
+    problems = [
+        Problem(
+            e.path,
+            *e.at("id"),
+            "id",
+            f"cards link their entry's file as {config.source_url}entries/{e.id}.yaml (source-url is set): "
+            f"move this file to entries/{e.id}.yaml",
+        )
+        for e in entries
+        if e.path != f"entries/{e.id}.yaml"
+    ]
+    if problems:
+        raise BuildError(f"{len(problems)} problem(s) in entries/; nothing was written", problems)
 
 
 def check_selection(entries: list[Entry], printing: PrintOptions, config: Config) -> None:
@@ -144,9 +233,14 @@ def _check_lock_and_warnings(project: Project) -> None:
             f"{len(project.warnings)} card-quality warning(s), and --strict makes them errors; nothing was written",
             project.warnings,
         )
-    path = options.root / lock.LOCK_NAME
-    if options.locked and (not path.exists() or path.read_bytes() != project.lock_bytes):
+    stale = project.stale() if options.locked else {}
+    if options.root / lock.LOCK_NAME in stale:
         raise BuildError(
             f"{lock.LOCK_NAME} is out of date ({project.changes.summary()}); run 'python build.py' "
             f"and commit {lock.LOCK_NAME}"
+        )
+    if options.root / SCHEMA_NAME in stale:
+        raise BuildError(
+            f"{SCHEMA_NAME} does not match [tool.studydeck] (its groups) or this version of the build; "
+            f"run 'python build.py' and commit {SCHEMA_NAME}"
         )

@@ -25,6 +25,10 @@ def _digest(data: bytes | str | None) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_BIG = 256 * 1024  # files at least this large (the fonts) are read once per process while unchanged
+_big_files: dict[tuple, tuple[bytes, str]] = {}
+
+
 class Reads:
     """The reading side of a build: ask through it, and the question and its answer are kept."""
 
@@ -40,17 +44,33 @@ class Reads:
         return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
 
     def bytes(self, path: Path) -> bytes:
-        """The file's content; an OSError (a missing file) is the caller's, and is kept too."""
+        """The file's content; an OSError (a missing file) is the caller's, and is kept too.
+        A large file (a font) unchanged since this process last read it (same size, time and
+        inode) is not read again: watch mode asks for the fonts on every save."""
+        question = ["file", self._path(path)]
         try:
+            st = os.stat(path)
+            key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+            if st.st_size >= _BIG and key in _big_files:
+                data, digest = _big_files[key]
+                self.answers[json.dumps(question, ensure_ascii=False)] = digest
+                return data
             data = Path(path).read_bytes()
         except OSError:
-            self._keep(["file", self._path(path)], None)
+            self._keep(question, None)
             raise
-        self._keep(["file", self._path(path)], data)
+        self._keep(question, data)
+        if len(data) >= _BIG and len(data) == st.st_size:
+            _big_files[key] = (data, self.answers[json.dumps(question, ensure_ascii=False)])
         return data
 
     def text(self, path: Path) -> str:
         return self.bytes(path).decode("utf-8")
+
+    def digest(self, path: Path) -> str:
+        """The SHA-256 of the file's content (read, and kept, as bytes() does)."""
+        self.bytes(path)
+        return self.answers[json.dumps(["file", self._path(path)], ensure_ascii=False)]
 
     def exists(self, path: Path) -> bool:
         found = Path(path).exists()

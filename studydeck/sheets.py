@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from . import markup
 from .jinja import environment
-from .model import PAPERS, Config, Entry, PrintOptions
+from .model import PAPERS, Config, Entry, Figure, PrintOptions
 from .reads import Reads
 from .typeset import Blank, to_sheet
 
@@ -134,6 +134,15 @@ def render(
     )
 
 
+def _figure(figure: Figure | None) -> dict | None:
+    """A figure for templates/_figure.html.j2, its caption set as the sheet sets text."""
+    if figure is None:
+        return None
+    view = figure.view()
+    view["caption"] = Markup(to_sheet((markup.Text(figure.caption),))) if figure.caption else ""
+    return view
+
+
 def _subset_label(opts: PrintOptions, config: Config) -> str:
     parts = [config.group(g).label for g in opts.groups] + [f"#{t}" for t in opts.tags]
     return " · ".join(parts)
@@ -144,9 +153,12 @@ def _sheet_entry(entry: Entry, titles: dict[str, str]) -> dict:
         "id": entry.id,
         "title": entry.title,
         "anchor": f"entry-{entry.id}",
-        "definitions": [{"term": d.term, "html": Markup(to_sheet(d.tree))} for d in entry.definitions],
+        "definitions": [
+            {"term": d.term, "html": Markup(to_sheet(d.tree)), "figure": _figure(d.figure)} for d in entry.definitions
+        ],
         "points": [Markup(to_sheet(p)) for p in entry.points],
         "related": [titles[r] for r in entry.related],
+        "figure": _figure(entry.figure),
     }
 
 
@@ -183,8 +195,17 @@ class _Blanks:
 def _worksheet_entry(entry: Entry, numbers: _Numbers, column_em: float) -> dict:
     numbers.entry += 1
     blanks = _Blanks(numbers, column_em)
-    texts = [Markup(to_sheet(d.tree, blank=blanks, keep_max=column_em)) for d in entry.definitions]
+    # A figure is a question's only where its card shows it on the front (front: true): any other
+    # may show an answer (a label in a diagram), as it may on a card's back.
+    texts = [
+        {
+            "html": Markup(to_sheet(d.tree, blank=blanks, keep_max=column_em)),
+            "figure": _figure(d.figure) if d.figure and d.figure.front else None,
+        }
+        for d in entry.definitions
+    ]
     return {
+        "figure": _figure(entry.figure) if entry.figure and entry.figure.front else None,
         "id": entry.id,
         "title": entry.title,
         "number": numbers.entry,

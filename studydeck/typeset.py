@@ -13,6 +13,7 @@ a worksheet blank), the pieces grouped into words at whitespace, and each word e
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable
@@ -55,6 +56,19 @@ def to_sheet(
 ) -> str:
     """HTML for the printed sheet: clozes emphasised, or each replaced by blank(cloze). A word
     is kept whole only up to keep_max em (about a column's width), so it never overflows one."""
+    if blank is None:
+        return _to_sheet(tree, joiner, keep_max)
+    return _typeset(tree, blank, joiner, keep_max)
+
+
+@functools.lru_cache(maxsize=65536)
+def _to_sheet(tree: tuple, joiner: bool, keep_max: float) -> str:
+    """to_sheet without blanks, remembered: the same text always sets the same way, and watch mode
+    sets every entry again on each save."""
+    return _typeset(tree, None, joiner, keep_max)
+
+
+def _typeset(tree: tuple, blank, joiner: bool, keep_max: float) -> str:
     pieces: list[_Piece] = []
     _flatten(tree, (), pieces, blank)
     words: list[list[_Piece]] = [[]]

@@ -13,7 +13,7 @@ import yaml
 from . import fonts, markup
 from .errors import Problem
 from .load import Source
-from .model import Definition, Entry
+from .model import Definition, Entry, Figure
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TAG = re.compile(r"^[^\s\"]+$")
@@ -23,9 +23,12 @@ MAX_SOURCES = 4
 # very long unbreakable run is quadratic in WeasyPrint (20,000 characters took 110 s).
 MAX_RUN = 100
 MAX_URL = 500
-ENTRY_KEYS = ("id", "title", "group", "tags", "definitions", "points", "related", "source", "renamed_from")
+ENTRY_KEYS = ("id", "title", "group", "tags", "definitions", "points", "related", "source", "figure", "renamed_from")
 REQUIRED_ENTRY = ("id", "title", "group", "definitions", "points")
-DEFINITION_KEYS = ("key", "term", "text", "renamed_from", "lint_ignore")
+DEFINITION_KEYS = ("key", "term", "text", "figure", "renamed_from", "lint_ignore")
+FIGURE_KEYS = ("file", "alt", "caption", "front")
+REQUIRED_FIGURE = ("file", "alt")
+FIGURE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".webp")
 REQUIRED_DEFINITION = ("key", "term", "text")
 STR = "tag:yaml.org,2002:str"
 # Invisible characters that change how text reads or is parsed: bidi overrides ("Trojan
@@ -59,6 +62,49 @@ def _position(source: Source, node, offset, lead) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+@dataclass
+class Checked:
+    """One file checked on its own: its entry (None if it has problems), and what the checks
+    across files need. It depends only on the file and the settings, so it can be reused."""
+
+    source: Source
+    entry: Entry | None
+    eid: str | None
+    id_node: yaml.Node | None
+    related: list
+    problems: list[Problem]
+
+
+def check_file(
+    source: Source,
+    groups: tuple[str, ...],
+    charset: frozenset[int] | None = None,
+    lint_rules: frozenset[str] = frozenset(),
+) -> Checked:
+    problems: list[Problem] = []
+    ctx = _Ctx(source, problems, charset, lint_rules, groups)
+    entry, eid, id_node, rel = _entry(ctx, source.node)
+    return Checked(source, entry if not problems else None, eid, id_node, rel, problems)
+
+
+def link(checked: list[Checked]) -> tuple[list[Entry], list[Problem]]:
+    """The checks across files (ids unique, related ids known); the good entries, all problems."""
+    problems: list[Problem] = []
+    entries, id_nodes = [], {}
+    for c in checked:
+        problems += c.problems
+        if c.eid is not None and c.eid in id_nodes:
+            _Ctx(c.source, problems).add(c.id_node, "id", f"duplicate entry id '{c.eid}' (also in {id_nodes[c.eid]})")
+            continue
+        if c.eid is not None:
+            id_nodes[c.eid] = c.source.path
+        if c.entry is not None:
+            entries.append(c.entry)
+    for c in checked:  # every file's links, also of files with other problems
+        _check_related(_Ctx(c.source, problems), c.eid, c.related, set(id_nodes))
+    return entries, problems
+
+
 def validate(
     sources: list[Source],
     groups: tuple[str, ...],
@@ -69,23 +115,7 @@ def validate(
 
     With a charset, every string must be drawable by the sheet's bundled font.
     """
-    problems: list[Problem] = []
-    entries, id_nodes, related = [], {}, []
-    for source in sources:
-        ctx = _Ctx(source, problems, charset, lint_rules, groups)
-        before = len(problems)
-        entry, eid, id_node, rel = _entry(ctx, source.node)
-        related.append((ctx, eid, rel))
-        if eid is not None and eid in id_nodes:
-            ctx.add(id_node, "id", f"duplicate entry id '{eid}' (also in {id_nodes[eid]})")
-            continue
-        if eid is not None:
-            id_nodes[eid] = source.path
-        if entry is not None and len(problems) == before:
-            entries.append(entry)
-    for ctx, eid, rel in related:  # every file's links, also of files with other problems
-        _check_related(ctx, eid, rel, set(id_nodes))
-    return entries, problems
+    return link([check_file(source, groups, charset, lint_rules) for source in sources])
 
 
 def _entry(ctx: _Ctx, node: yaml.Node):
@@ -104,8 +134,9 @@ def _entry(ctx: _Ctx, node: yaml.Node):
     points = _points(ctx, fields)
     related = _related(ctx, fields)
     sources = _sources(ctx, fields)
+    figure = _figure(ctx, fields, "")
     renamed = _slug(ctx, fields, "renamed_from", "")
-    if None in (eid, title, group, definitions, points, sources):
+    if None in (eid, title, group, definitions, points, sources, figure):
         return None, eid, fields.get("id"), related
     where = {"": _pos(node), **{k: _pos(v) for k, v in fields.items()}}
     for i, dnode in enumerate(fields["definitions"].value):
@@ -124,6 +155,7 @@ def _entry(ctx: _Ctx, node: yaml.Node):
         ctx.path,
         renamed,
         where,
+        figure or None,
     )
     return entry, eid, fields.get("id"), related
 
@@ -306,7 +338,8 @@ def _definition(ctx: _Ctx, node: yaml.Node, prefix: str) -> Definition | None:
     text = _scalar_str(ctx, fields["text"], prefix + ".text", run_limit=False) if "text" in fields else None
     renamed = _slug(ctx, fields, "renamed_from", prefix + ".")
     ignore = _lint_ignore(ctx, fields, prefix + ".")
-    if None in (key, term, text, ignore):
+    figure = _figure(ctx, fields, prefix + ".")
+    if None in (key, term, text, ignore, figure):
         return None
     where, tnode = f"{prefix}.text", fields["text"]
     lead = len(tnode.value) - len(tnode.value.lstrip())
@@ -328,7 +361,44 @@ def _definition(ctx: _Ctx, node: yaml.Node, prefix: str) -> Definition | None:
             )
             return None
         tree = clozed
-    return Definition(key, term, text, tree, renamed, ctx.source.span(tnode, lead), ignore)
+    return Definition(key, term, text, tree, renamed, ctx.source.span(tnode, lead), ignore, figure or None)
+
+
+def _figure(ctx: _Ctx, fields, prefix: str) -> Figure | bool | None:
+    """`figure:` as {file, alt, caption?, front?}; False when there is none, None when it is wrong.
+    Only the path's form is checked here; studydeck/figures.py reads and checks the file."""
+    node = fields.get("figure")
+    if node is None:
+        return False
+    where = f"{prefix}figure"
+    if not isinstance(node, yaml.MappingNode):
+        ctx.add(node, where, f"must be a mapping with file and alt (and caption, front), not {_kind(node)}")
+        return None
+    parts = _mapping(ctx, node, where + ".", FIGURE_KEYS, REQUIRED_FIGURE)
+    file = _string(ctx, parts, "file", where + ".")
+    alt = _string(ctx, parts, "alt", where + ".")
+    caption = _string(ctx, parts, "caption", where + ".") if "caption" in parts else ""
+    front = parts.get("front")
+    if front is not None and front.tag != "tag:yaml.org,2002:bool":
+        ctx.add(front, f"{where}.front", f"must be true or false, not {_kind(front)}")
+        return None
+    if None in (file, alt, caption) or len(parts) < len(REQUIRED_FIGURE):
+        return None
+    problem = _figure_path(file)
+    if problem:
+        ctx.add(parts["file"], f"{where}.file", problem)
+        return None
+    shown_front = front is not None and front.value.lower() in ("true", "yes", "on")
+    return Figure(file, alt, caption, shown_front, where, _pos(parts["file"]))
+
+
+def _figure_path(file: str) -> str | None:
+    """What is wrong with a figure's path as written, if anything."""
+    if "\\" in file or file.startswith("/") or re.match(r"^[A-Za-z]:", file) or "//" in file:
+        return f"'{_shown(file)}' must be a path relative to the entry's folder, with / between folders"
+    if not file.lower().endswith(FIGURE_SUFFIXES):
+        return f"'{_shown(file)}' must be an image: {', '.join(FIGURE_SUFFIXES)}"
+    return None
 
 
 def _lint_ignore(ctx: _Ctx, fields, prefix) -> tuple[str, ...] | None:

@@ -59,7 +59,16 @@ def commit(cwd: Path, message: str, when: int, allow_empty: bool = False) -> Non
 def run_build(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run `python build.py ARGS` in project exactly as a user would."""
     clean = {
-        k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "GITHUB_ACTIONS", "STUDYDECK_VERSION")
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "SOURCE_DATE_EPOCH",
+            "GITHUB_ACTIONS",
+            "STUDYDECK_VERSION",
+            "STUDYDECK_SOURCE_URL",
+            "STUDYDECK_CHANGES_URL",
+        )
     }
     return subprocess.run(
         [sys.executable, "build.py", *args],

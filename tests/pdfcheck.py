@@ -153,6 +153,10 @@ def source_words(cloze_as=None) -> set[str]:
         texts += [entry["title"], *[d["term"] for d in entry["definitions"]]]
         texts += [markup.plain(markup.parse(p)) for p in entry["points"]]
         texts.append(", ".join(titles[r] for r in entry.get("related", [])))
+        texts += [
+            f.get("caption", "")
+            for f in [entry.get("figure") or {}, *(d.get("figure") or {} for d in entry["definitions"])]
+        ]
         for d in entry["definitions"]:
             tree = definition_tree(d)
             if cloze_as is None:

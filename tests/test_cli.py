@@ -9,7 +9,7 @@ def test_build_writes_deck_sheet_and_changes(built):
     for key in ("apkg", "pdf", "worksheet", "html", "changes"):
         assert built[key].stat().st_size > 0, key
     out = built["stdout"]
-    assert "12 entries -> 41 notes, 88 cards; sheet 3 pages, worksheet 3 pages" in out
+    assert "12 entries -> 41 notes, 88 cards; sheet 4 pages, worksheet 3 pages" in out
     assert "wrote dist/쿠버네티스-스터디.apkg" in out
     assert "wrote dist/쿠버네티스-스터디.pdf" in out
     assert "wrote dist/쿠버네티스-스터디-worksheet.pdf" in out
@@ -29,7 +29,7 @@ def test_only_deck_and_out_dir(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     made = sorted(p.name for p in (project / "elsewhere").iterdir())
-    assert made == ["CHANGES.md", "쿠버네티스-스터디.apkg"]
+    assert made == ["CHANGES.md", "쿠버네티스-스터디-cards.html", "쿠버네티스-스터디.apkg"]
 
 
 def test_bad_usage_exits_2(tmp_path):

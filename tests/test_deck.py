@@ -27,12 +27,39 @@ def _expected_cards() -> int:
     return total
 
 
-def test_notetype_fields_and_template_are_pinned():
-    # Changing any of these makes Anki import a copy of the notetype and refuse to
-    # update users' notes. See README, "Changing the note type", before touching them.
-    assert deck.NOTETYPE_ID == 1731852046
-    assert deck.FIELDS == ("Text", "Term", "Title", "Points", "Related", "Source", "Id")
-    assert deck.TEMPLATE_NAME == "Cloze"
+def test_notetype_fields_and_template_are_pinned(built, collection):
+    # The final note type (frozen at the first release): changing any of these makes Anki
+    # import a copy of the notetype and refuse to update users' notes. See README,
+    # "Changing the note type", before touching them.
+    assert deck.notetype_id("k8s-study-deck") == 1500601164
+    assert deck.notetype_name("k8s-study-deck") == "k8s-study-deck cloze"
+    fields = ("Text", "Term", "Title", "Points", "Related", "Source", "Id", "Figure", "FigureOnFront")
+    ids = (
+        3775346115611284,
+        3225852238617228,
+        2929199030466030,
+        3263466801982796,
+        3916602184464223,
+        1169272730207664,
+        1971884541430793,
+        4298448151238202,
+        3175071759579637,
+    )
+    assert fields == deck.FIELDS and ids == deck.FIELD_IDS
+    assert deck.TEMPLATE_NAME == "Cloze" and deck.TEMPLATE_ID == 1248090915438298
+    # ... and Anki keeps them: it matches fields and templates by these ids (23.10+)
+    import_apkg(collection, built["apkg"])
+    nt = collection.models.get(1500601164)
+    assert nt["name"] == "k8s-study-deck cloze"
+    assert [(f["name"], f["ord"], f["id"]) for f in nt["flds"]] == [
+        (n, i, d) for i, (n, d) in enumerate(zip(fields, ids, strict=True))
+    ]
+    assert [(t["name"], t["id"]) for t in nt["tmpls"]] == [("Cloze", 1248090915438298)]
+
+
+def test_two_projects_never_share_a_notetype():
+    assert deck.notetype_id("aws-study") != deck.notetype_id("k8s-study-deck")
+    assert deck.notetype_name("aws-study") == "aws-study cloze"
 
 
 def test_import_counts_notetype_decks_and_tags(built, collection):
@@ -40,7 +67,7 @@ def test_import_counts_notetype_decks_and_tags(built, collection):
     definitions = sum(len(e["definitions"]) for e in ENTRIES.values())
     assert collection.note_count() == definitions == 41
     assert collection.card_count() == _expected_cards()
-    nt = collection.models.by_name(deck.NOTETYPE_NAME)
+    nt = collection.models.by_name("k8s-study-deck cloze")
     assert nt["type"] == 1  # MODEL_CLOZE
     assert [f["name"] for f in nt["flds"]] == list(deck.FIELDS)
     assert [t["name"] for t in nt["tmpls"]] == ["Cloze"]

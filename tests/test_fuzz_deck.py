@@ -140,7 +140,7 @@ def test_random_valid_entries_import_and_every_card_shows_its_answer(tmp_path_fa
     package = Path(root) / "deck.apkg"
     mods = {n.guid: 1_700_000_000 for n in notes}
     package.write_bytes(
-        apkg.pack(notes, deck.notetype(reads, root / "templates"), deck.deck_names(config), "", mods, 1_700_000_000)
+        apkg.pack(notes, deck.notetype(reads, root / "templates", config), deck.decks(config), mods, 1_700_000_000)
     )
     col = new_collection(Path(root) / "anki")
     try:

@@ -147,5 +147,5 @@ def test_lint_ignore_names_only_real_rules(tmp_path):
     assert done.returncode == 1
     assert done.stderr.splitlines()[0] == (
         "entries/pod.yaml:8:19: definitions[0].lint_ignore[0]: no card-quality rule is called 'giveaways'; rules: "
-        "giveaway, hint, history, long-answer, many-deletions, most-of-sentence, numbering"
+        "figure, giveaway, hint, history, long-answer, many-deletions, most-of-sentence, numbering"
     )

@@ -23,7 +23,7 @@ from pdfcheck import (
 from studydeck import markup
 
 A4 = (595.28, 841.89)
-PAGES = {"pdf": 3, "worksheet": 3}  # the default project; a change here is a layout change: look at it
+PAGES = {"pdf": 4, "worksheet": 3}  # the default project; a change here is a layout change: look at it
 HEADER_FOOTER = {"쿠버네티스 스터디", "쿠버네티스 스터디 워크시트", "오브젝트 (object)", "개념", "정답", "/", "쪽"}
 FIXED_WORDS = {
     "쿠버네티스",
@@ -118,9 +118,15 @@ def test_page_count_size_and_page_x_of_y(built, kind):
 
 def test_running_header_names_the_deck_and_the_section(built):
     found = [[s["text"] for s in segments(page) if s["top"] < MARGINS["top"]] for page in pages(built["pdf"])]
-    assert found == [[], ["쿠버네티스 스터디", "개념"], ["쿠버네티스 스터디", "개념"]]
+    # the section each page starts in (page 2 starts in 오브젝트, though 개념 starts lower on it)
+    assert found == [
+        [],
+        ["쿠버네티스 스터디", "오브젝트 (object)"],
+        ["쿠버네티스 스터디", "오브젝트 (object)"],
+        ["쿠버네티스 스터디", "개념"],
+    ]
     found = [[s["text"] for s in segments(page) if s["top"] < MARGINS["top"]] for page in pages(built["worksheet"])]
-    assert found == [[], ["쿠버네티스 스터디 워크시트", "개념"], ["쿠버네티스 스터디 워크시트", "정답"]]
+    assert found == [[], ["쿠버네티스 스터디 워크시트", "개념"], ["쿠버네티스 스터디 워크시트", "개념"]]
 
 
 def test_title_block_shows_deck_version_and_date(built):
@@ -175,7 +181,14 @@ def test_no_korean_word_is_split_across_lines(built, kind):
 def test_outputs_have_fixed_names(built):
     names = sorted(p.name for p in (built["project"] / "dist").iterdir())
     assert names == sorted(
-        ["CHANGES.md", f"{DECK_STEM}.apkg", f"{DECK_STEM}.html", f"{DECK_STEM}.pdf", f"{DECK_STEM}-worksheet.pdf"]
+        [
+            "CHANGES.md",
+            f"{DECK_STEM}.apkg",
+            f"{DECK_STEM}-cards.html",
+            f"{DECK_STEM}.html",
+            f"{DECK_STEM}.pdf",
+            f"{DECK_STEM}-worksheet.pdf",
+        ]
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pypdf
 import pytest
 import yaml
-from conftest import ROOT, commit, copy_project, git
+from conftest import ROOT, commit, copy_project, git, import_apkg, new_collection
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 RELEASE = ROOT / ".github" / "release"
@@ -73,12 +73,19 @@ def test_release_steps_build_versioned_reproducible_assets_with_checksums(tmp_pa
     pod.write_text(pod.read_text("utf-8").replace("배포 단위다.", "배포 단위이다."), "utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "STUDYDECK_VERSION")}
     env.update(PYTHON=sys.executable, GITHUB_REF_NAME="v0.2.0")
+    github = {
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "example/k8s-study",
+        "DEFAULT_BRANCH": "main",
+    }
     # the release commit carries its lock: build once to update it, as a maintainer does
     assert subprocess.run([sys.executable, "build.py", "-q", "--only", "deck"], cwd=project, env=env).returncode == 0
     git(project, "add", "-A")
     commit(project, "Release 0.2.0", when=1_700_200_000)
     git(project, "tag", "v0.2.0")
-    done = subprocess.run(["bash", ".github/release/build.sh"], cwd=project, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        ["bash", ".github/release/build.sh"], cwd=project, env={**env, **github}, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "changes since v0.1.0" in done.stdout
     staged = subprocess.run(
@@ -106,6 +113,15 @@ def test_release_steps_build_versioned_reproducible_assets_with_checksums(tmp_pa
     assert changes.startswith("# 쿠버네티스 스터디 0.2.0\n") and "## Changed (1)\n\n- `pod/pod` (`Pod`)" in changes
     first_page = pypdf.PdfReader(release / "k8s-study-0.2.0-sheet.pdf").pages[0].extract_text()
     assert "버전 0.2.0 · 2023-11-17" in first_page  # the tagged commit's date (1_700_200_000), not today's
+    # the released cards link their entry's file on the default branch; the deck, this release's changes
+    col = new_collection(tmp_path / "anki")
+    import_apkg(col, release / "k8s-study-0.2.0.apkg")
+    answer = col.get_card(col.find_cards('"Id:pod"')[0]).answer()
+    assert '<a class="edit" href="https://github.com/example/k8s-study/blob/main/entries/pod.yaml">' in answer
+    description = col.decks.by_name("쿠버네티스 스터디")["desc"]
+    assert '<a href="https://github.com/example/k8s-study/releases/tag/v0.2.0">변경 내역</a>' in description
+    assert "버전 0.2.0" in description
+    col.close()
 
 
 def test_the_first_release_lists_every_note_as_new(tmp_path):

@@ -6,6 +6,13 @@ set -euo pipefail
 tag="${GITHUB_REF_NAME:?set GITHUB_REF_NAME to the release tag}"
 SOURCE_DATE_EPOCH="$(git log -1 --format=%ct "$tag^{commit}")"
 export SOURCE_DATE_EPOCH STUDYDECK_VERSION="$tag"
+# Where the cards link their entry's file, and the deck description the change list, unless
+# pyproject.toml's [tool.studydeck] source-url / changes-url say otherwise. The default branch:
+# a learner who opens an entry sees it as it is now, with any fix already made.
+if [ -n "${GITHUB_SERVER_URL:-}" ] && [ -n "${GITHUB_REPOSITORY:-}" ]; then
+  export STUDYDECK_SOURCE_URL="${STUDYDECK_SOURCE_URL:-$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/blob/${DEFAULT_BRANCH:-main}/}"
+  export STUDYDECK_CHANGES_URL="${STUDYDECK_CHANGES_URL:-$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/releases/tag/$tag}"
+fi
 previous_lock="$(mktemp)"
 trap 'rm -f "$previous_lock"' EXIT
 if previous="$(git describe --tags --abbrev=0 --match 'v*' "$tag^" 2>/dev/null)"; then

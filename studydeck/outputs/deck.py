@@ -15,25 +15,28 @@ class Deck(Output):
 
     def _parts(self, project) -> tuple:
         nt = project.notetype
-        media = {**{f.name: f.data for f in project.web_fonts}, **fonts.licences(project.reads, project.templates)}
-        return nt, media, notes.deck_names(project.config), notes.description(project.config)
+        media = {
+            **{f.name: f.data for f in project.web_fonts},
+            **fonts.licences(project.reads, project.templates),
+            **notes.media(project.entries),
+        }
+        return nt, media, notes.decks(project.config)
 
     def key(self, project) -> str:
-        nt, media, decks, description = self._parts(project)
+        nt, media, decks = self._parts(project)
         return cache.key(
             "deck",
             [(n.guid, identity.note_hash(n), project.mods[n.guid], n.position) for n in project.notes],
             project.notetype_mod,
-            [nt.id, nt.name, nt.fields, nt.template, nt.front, nt.back, nt.css],
+            [nt.id, nt.name, nt.fields, nt.field_ids, nt.template, nt.template_id, nt.front, nt.back_html, nt.css],
             decks,
-            description,
             sorted(media),
         )
 
     def make(self, project, say) -> Made:
         from .. import apkg  # genanki: imported only when the deck is packed
 
-        nt, media, decks, description = self._parts(project)
+        nt, media, decks = self._parts(project)
         say(f"packing {len(project.notes)} notes ...")
-        data = apkg.pack(project.notes, nt, decks, description, project.mods, project.notetype_mod, media)
+        data = apkg.pack(project.notes, nt, decks, project.mods, project.notetype_mod, media)
         return Made({self.files(project)[0]: data})

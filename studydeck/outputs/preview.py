@@ -84,7 +84,11 @@ def _entry(entry: Entry, titles: dict[str, str], shown: set[str]) -> dict:
         "id": entry.id,
         "title": entry.title,
         "anchor": f"entry-{entry.id}",
-        "definitions": [{"term": d.term, "html": Markup(to_sheet(d.tree, joiner=False))} for d in entry.definitions],
+        "definitions": [
+            {"term": d.term, "html": Markup(to_sheet(d.tree, joiner=False)), "figure": d.figure and d.figure.view()}
+            for d in entry.definitions
+        ],
+        "figure": entry.figure and entry.figure.view(),
         "points": [Markup(to_sheet(p, joiner=False)) for p in entry.points],
         "related": [{"title": titles[r], "anchor": f"entry-{r}" if r in shown else None} for r in entry.related],
         "sources": [{"url": url, "label": _label(url)} for url in entry.sources],
