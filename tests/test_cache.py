@@ -13,6 +13,7 @@ NAMES = {
     "pdf": f"{DECK_STEM}.pdf",
     "worksheet": f"{DECK_STEM}-worksheet.pdf",
     "html": f"{DECK_STEM}.html",
+    "cards": f"{DECK_STEM}-cards.html",
     "changes": "CHANGES.md",
 }
 
@@ -38,18 +39,18 @@ def test_a_rebuild_with_nothing_changed_writes_nothing_and_loads_no_renderer(pro
     assert {
         line.removeprefix("up to date: dist/") for line in done.stdout.splitlines() if line.startswith("up to date")
     } == set(NAMES.values())
-    assert "sheet 3 pages, worksheet 3 pages" in done.stdout
+    assert "sheet 4 pages, worksheet 3 pages" in done.stdout
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time")}
     assert "weasyprint" not in imported and "genanki" not in imported and "jinja2" in imported
     assert {p.name: p.stat().st_mtime_ns for p in (project / "dist").iterdir()} == before
 
 
-def test_a_card_style_change_remakes_only_the_deck(project):
+def test_a_card_style_change_remakes_only_the_deck_and_the_cards_view(project):
     css = project / "templates" / "card" / "card.css"
     css.write_text(css.read_text("utf-8") + "\n.extra { color: #333; }\n", "utf-8")
     done = run_build(project, env=SDE)
     assert done.returncode == 0, done.stderr
-    assert _written(done.stdout) == {NAMES["apkg"]}
+    assert _written(done.stdout) == {NAMES["apkg"], NAMES["cards"]}  # the cards view shows the CSS too
 
 
 def test_a_sheet_option_remakes_only_the_sheets(project):

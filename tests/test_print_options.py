@@ -41,6 +41,7 @@ def test_group_and_tag_print_a_subset_under_their_own_name(project):
         [
             "CHANGES.md",
             f"{DECK_STEM}.apkg",
+            f"{DECK_STEM}-cards.html",
             f"{DECK_STEM}-object-networking.pdf",
             f"{DECK_STEM}-object-networking-worksheet.pdf",
             f"{DECK_STEM}-object-networking.html",

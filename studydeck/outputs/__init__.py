@@ -56,10 +56,11 @@ class Job:
 
 def registry() -> list[Output]:
     """Every output, in the order the build makes them (the slow ones first: they start workers)."""
+    from .cards import Cards
     from .changes import Changes
     from .deck import Deck
     from .preview import Preview
     from .sheet import Sheet
     from .worksheet import Worksheet
 
-    return [Sheet(), Worksheet(), Deck(), Preview(), Changes()]
+    return [Sheet(), Worksheet(), Deck(), Preview(), Cards(), Changes()]

@@ -1,0 +1,117 @@
+"""dist/<deck>-cards.html: every card's front and back as Anki shows them, to look at while writing.
+
+Each card is rendered from the deck's own card templates and CSS by studydeck/anki_template.py,
+a copy of the parts of Anki's renderer the note type uses (tests/test_cards_view.py holds every
+card against Anki's own engine). The cards sit in a frame whose width can be a phone's (390 px,
+so the card CSS's phone rules apply) and whose page can be in Anki's night mode; its fonts and
+figures are inside the file, so it opens anywhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+
+from markupsafe import Markup
+
+from .. import fonts
+from ..anki_template import TemplateError, check
+from ..anki_template import render as render_side
+from ..errors import BuildError, Problem
+from ..jinja import environment
+from ..write import safe_stem
+from . import Made, Output
+
+
+class Cards(Output):
+    """Cheap: made every time, written only when it differs."""
+
+    name, only, cheap = "cards", "deck", True
+
+    def files(self, project) -> list[str]:
+        return [f"{safe_stem(project.config.deck)}-cards.html"]
+
+    def make(self, project, say) -> Made:
+        return Made({self.files(project)[0]: page(project).encode()})
+
+
+def cards(project) -> list[dict]:
+    """The entries in reading order, each with its notes' cards: (ordinal, front HTML, back HTML)."""
+    nt = project.notetype
+    titles = {e.id: e.title for e in project.entries}
+    out: list[dict] = []
+    for note in project.notes:
+        if not out or out[-1]["id"] != note.entry_id:
+            out.append({"id": note.entry_id, "title": titles[note.entry_id], "cards": []})
+        names = (*nt.fields, *SPECIAL)
+        values = (*note.fields, *_special(nt, note))
+        for n, front, back in _sides(nt.front, nt.back_html, names, values, note.ordinals):
+            out[-1]["cards"].append(
+                {"note": f"{note.entry_id}/{note.key}", "term": note.term, "ordinal": n, "front": front, "back": back}
+            )
+    return out
+
+
+# Anki's special fields (rslib notetype/render.rs), as they will read once imported; CardID is
+# known only then, so a template that shows it is refused (see check_templates).
+SPECIAL = ("Tags", "Type", "Deck", "Subdeck", "CardFlag", "Card")
+
+
+def _special(nt, note) -> tuple[str, ...]:
+    return (" ".join(note.tags), nt.name, note.deck, note.deck.rsplit("::", 1)[-1], "flag0", nt.template)
+
+
+@functools.lru_cache(maxsize=1 << 14)  # watch mode: after a save only the changed notes are rendered again
+def _sides(front_t: str, back_t: str, names: tuple, values: tuple, ordinals: tuple) -> tuple:
+    """A note's cards: (ordinal, front HTML, back HTML) for each of its cloze numbers."""
+    fields = dict(zip(names, values, strict=True))
+    out = []
+    for n in ordinals:
+        front = render_side(front_t, fields, n, True)
+        out.append((n, front, render_side(back_t, fields, n, False, front)))
+    return tuple(out)
+
+
+def check_templates(project) -> None:
+    """The card templates as the view renders them, or a BuildError at the tag it cannot."""
+    nt = project.notetype
+    for name, text in (("front.html", nt.front), ("back.html", nt.back)):
+        try:
+            check(text, (*nt.fields, *SPECIAL))
+        except TemplateError as exc:  # the templates are the files as written: the offset is theirs
+            line = text.count("\n", 0, exc.pos) + 1
+            col = exc.pos - text.rfind("\n", 0, exc.pos)
+            raise BuildError(
+                "the cards view cannot show these card templates as Anki would",
+                [Problem(f"templates/card/{name}", line, col, "", str(exc))],
+            ) from None
+
+
+def page(project) -> str:
+    """The cards view: a page with the controls, and the cards in a frame (srcdoc)."""
+    check_templates(project)
+    env = environment(project.templates, project.reads)
+    data = lambda f: "data:font/woff2;base64," + base64.b64encode(f.data).decode()  # noqa: E731
+    media = {f.media: f.data_url for e in project.entries for f in e.figures}
+    entries = cards(project)
+    count = sum(len(e["cards"]) for e in entries)
+    preview = f"{safe_stem(project.config.deck)}.html"
+    inner = env.get_template("cards-frame.html.j2").render(
+        deck=project.config.deck,
+        count=count,
+        notes=len(project.notes),
+        preview=preview,
+        entries=[
+            {**e, "cards": [{**c, "front": Markup(c["front"]), "back": Markup(c["back"])} for c in e["cards"]]}
+            for e in entries
+        ],
+        css=Markup(
+            fonts.css(project.web_fonts, url=data) + project.reads.text(project.templates / "card" / "card.css")
+        ),
+        view_css=Markup(project.reads.text(project.templates / "cards.css")),
+        media=Markup(json.dumps(media).replace("</", "<\\/")),
+    )
+    return env.get_template("cards.html.j2").render(
+        deck=project.config.deck, version=project.config.version, count=count, frame=inner
+    )
