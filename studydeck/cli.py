@@ -62,6 +62,13 @@ def _parser() -> argparse.ArgumentParser:
         help="allow notes to disappear; they are listed as removed in CHANGES.md",
     )
     p.add_argument("--locked", action="store_true", help="fail if entries.lock would change (for CI)")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="serve a live preview of the sheet and the cards on 127.0.0.1 and rebuild on every save "
+        "(the deck and the PDFs in the background); Ctrl-C stops",
+    )
+    p.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)  # --watch: 0 = a free port
     p.add_argument("--root", metavar="DIR", type=Path, default=None, help=argparse.SUPPRESS)
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -88,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     if threading.current_thread() is threading.main_thread():  # `kill` stops a build as Ctrl-C does:
         signal.signal(signal.SIGTERM, _interrupt)  # workers and temporary files go with it
+    if args.watch:
+        return _watch(args)
     reporter = Reporter(quiet=args.quiet)
     say = reporter.say
     try:
@@ -143,6 +152,33 @@ def _options(args) -> Options:
         printing,
         args.changes_since,
     )
+
+
+def _watch(args) -> int:
+    from . import watch
+
+    try:
+        if args.check or args.locked or args.changes_since:
+            raise UsageError("--watch builds as you save; --check, --locked and --changes-since are for one build")
+        if not 0 <= args.port <= 65535:
+            raise UsageError(f"--port {args.port}: give a port from 1 to 65535 (0: a free one)")
+        options = _options(args)
+        return watch.run(options, _build_args(args), lambda line: print(line, flush=True), args.port)
+    except StudydeckError as exc:
+        _report(exc)
+        return exc.exit_code
+    except OSError as exc:
+        print(f"error: cannot serve the preview: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+def _build_args(args) -> list[str]:
+    """The arguments of the builds watch mode runs for the deck and the PDFs: the same choices."""
+    out = ["--paper", args.paper, "--columns", str(args.columns)]
+    out += ["--only", args.only] if args.only else []
+    out += ["--out", args.out] if args.out else []
+    out += [x for g in args.group for x in ("--group", g)] + [x for t in args.tag for x in ("--tag", t)]
+    return out + (["--strict"] if args.strict else []) + (["--accept-removals"] if args.accept_removals else [])
 
 
 def _interrupt(signum, frame):

@@ -1,0 +1,7 @@
+"""`python -m studydeck`: the same command as build.py (watch mode builds the deck and PDFs this way)."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
