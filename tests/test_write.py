@@ -196,10 +196,10 @@ def _children(pid: int) -> list[int]:
 
 @pytest.fixture(scope="module")
 def big_project(tmp_path_factory):
-    """The default entries four times over: the sheets take a few seconds to lay out."""
+    """The default entries six times over: the sheets take several seconds to lay out."""
     project = copy_project(tmp_path_factory.mktemp("big") / "p")
     for path in sorted((project / "entries").glob("*.yaml")):
-        for i in range(3):
+        for i in range(5):
             text = path.read_text("utf-8")
             text = text.replace("\nid: ", f"\nid: copy{i}-", 1).replace("\nrelated:", "\nx-related:")
             text = "\n".join(line for line in text.splitlines() if not line.startswith("x-related:"))
@@ -228,6 +228,7 @@ def test_stopping_the_build_stops_its_workers_and_leaves_no_files(big_project, t
     workers = _children(build.pid)
     assert len(workers) >= 2, "the sheets were not laid out in worker processes"
     time.sleep(0.5)
+    assert build.poll() is None, "the build ended before it could be stopped: make big_project bigger"
     build.send_signal(how)
     build.wait(timeout=30)
     time.sleep(1)
