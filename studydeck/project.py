@@ -32,14 +32,15 @@ class Project:
     entries: list[Entry]
     notes: list[notes.Note]
     notetype: notes.Notetype
-    mods: dict[str, int]  # GUID -> the note's modification time
-    notetype_mod: int
     web_fonts: list[fonts.WebFont]  # the deck's and the preview's fonts
     built: int  # the release's time (SOURCE_DATE_EPOCH), else the newest content's: the sheets' date
-    lock: lock.Lock  # entries.lock after this build
-    changes: identity.Changes
-    warnings: list[Problem]
-    schema: bytes  # entries/schema.json as the configuration makes it
+    # identity, lock and card quality: gather() gives them, draft() (watch mode's preview) does not
+    mods: dict[str, int] = field(default_factory=dict)  # GUID -> the note's modification time
+    notetype_mod: int = 0
+    lock: lock.Lock = field(default_factory=lock.Lock)  # entries.lock after this build
+    changes: identity.Changes = field(default_factory=lambda: identity.Changes([], [], [], {}))
+    warnings: list[Problem] = field(default_factory=list)
+    schema: bytes = b""  # entries/schema.json as the configuration makes it
 
     @property
     def root(self) -> Path:
@@ -97,14 +98,14 @@ def gather(options: Options, reads: Reads) -> Project:
         entries,
         made,
         notetype,
-        mods,
-        nt_mod,
         web_fonts,
         sde if sde is not None else max([nt_mod, *mods.values()]),
-        new_lock,
-        changes,
-        lint.check(entries, old_lock, renamed, config.lint),
-        schema_bytes(config, list(lint.RULES)),
+        mods=mods,
+        notetype_mod=nt_mod,
+        lock=new_lock,
+        changes=changes,
+        warnings=lint.check(entries, old_lock, renamed, config.lint),
+        schema=schema_bytes(config, list(lint.RULES)),
     )
     _check_lock_and_warnings(project)
     return project
@@ -127,22 +128,7 @@ def draft(options: Options, reads: Reads, now: int) -> Project:
     notetype = notes.notetype(reads, templates, config, fonts.css(web_fonts))
     made = notes.notes(entries, config, guids)
     sde = source_date_epoch(reads)
-    return Project(
-        options,
-        reads,
-        config,
-        entries,
-        made,
-        notetype,
-        {},
-        0,
-        web_fonts,
-        sde if sde is not None else now,
-        lock.Lock(),
-        identity.Changes([], [], [], {}),
-        [],
-        b"",
-    )
+    return Project(options, reads, config, entries, made, notetype, web_fonts, sde if sde is not None else now)
 
 
 def read_entries(reads: Reads, config: Config, charset: frozenset[int] | None = None) -> list[Entry]:
