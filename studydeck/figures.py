@@ -28,6 +28,8 @@ MAX_BYTES = 1024 * 1024  # one figure's file; a phone syncs every byte
 MAX_SIDE = 4096  # pixels of a raster image, either side (decoding a huge image is a memory bomb)
 MAX_SVG_ELEMENTS = 5000
 MAX_SVG_DEPTH = 50
+MAX_SVG_DRAWN = 20000  # elements once every <use> is expanded (nested <use> multiply)
+MAX_SVG_CHARS = 5000  # characters of text: a figure is a diagram; long text belongs in the entry
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -68,14 +70,23 @@ def load(reads: Reads, entry: Entry, fig: Figure) -> Figure:
     """The figure with its bytes (an SVG rebuilt clean), type and size."""
     root = reads.root
     path = (root / entry.path).parent / fig.file
-    real = path.resolve()
-    if not real.is_relative_to(root.resolve()):
-        raise FigureError(f"'{fig.file}' leads outside the project ({real}); figures are read only from the project")
-    if not real.is_file():
-        raise FigureError(
-            f"'{fig.file}' not found: there is no file {rel_path(root, path.parent.resolve() / path.name)}"
-        )
-    size = real.stat().st_size
+    try:
+        real = path.resolve()
+        if not real.is_relative_to(root.resolve()):
+            raise FigureError(
+                f"'{fig.file}' leads outside the project ({real}); figures are read only from the project"
+            )
+        if not real.exists():
+            raise FigureError(
+                f"'{fig.file}' not found: there is no file {rel_path(root, path.parent.resolve() / path.name)}"
+            )
+        if not real.is_file():
+            raise FigureError(f"'{fig.file}' is not a file (a folder, or a device or pipe)")
+        size = real.stat().st_size
+    except RuntimeError:  # Path.resolve: a link that leads back to itself
+        raise FigureError(f"'{fig.file}' is a symbolic link that leads in a loop") from None
+    except OSError as exc:
+        raise FigureError(f"'{fig.file}' cannot be read: {exc.strerror or exc}") from None
     if size > MAX_BYTES:
         raise FigureError(f"'{fig.file}' is {size:,} bytes; a figure may have at most {MAX_BYTES:,}")
     data = reads.bytes(real)
@@ -116,13 +127,15 @@ def _raster_size(data: bytes, kind: str) -> tuple[float, float]:
             if width > MAX_SIDE or height > MAX_SIDE:
                 raise FigureError(f"the image is {width} x {height} pixels; at most {MAX_SIDE} on a side")
             image.load()  # decodes it all: a damaged file is refused here, not on a phone
+            turned = image.getexif().get(0x0112) in (5, 6, 7, 8)  # EXIF Orientation: shown turned a quarter
     except FigureError:
         raise
     except Exception as exc:  # Pillow raises many kinds for damaged data
-        raise FigureError(f"the {kind.upper()} image cannot be decoded: {exc}") from None
-    if fmt.lower() != kind:
+        reason = re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-f]+>", "", str(exc)) or type(exc).__name__
+        raise FigureError(f"the {kind.upper()} image cannot be decoded: {reason}") from None
+    if {"mpo": "jpeg"}.get(fmt.lower(), fmt.lower()) != kind:  # MPO: a camera's JPEG with a preview inside
         raise FigureError(f"the bytes look like {kind.upper()} but decode as {fmt}")
-    return float(width), float(height)
+    return (float(height), float(width)) if turned else (float(width), float(height))
 
 
 # --- SVG --------------------------------------------------------------------------------------
@@ -204,9 +217,55 @@ def clean_svg(data: bytes, reads: Reads | None = None) -> CleanSvg:
         raise FigureError(f"the root element is <{root.tag}>, not <svg>", root.line, root.col)
     _check_style_sheets(root)
     size = _size(root)
+    _check_references(root)
     words: list[str] = []
-    body = _serialise(root, _Outliner(reads), words, {}, top=True, size=size)
-    return CleanSvg(body.encode("utf-8"), size, " ".join(words))
+    body = _serialise(root, _Outliner(reads), words, {}, top=True, size=size).encode("utf-8")
+    if len(body) > MAX_BYTES:
+        raise FigureError(
+            f"drawn with its text as outlines the SVG is {len(body):,} bytes; a figure may have at most {MAX_BYTES:,}"
+        )
+    return CleanSvg(body, size, " ".join(words))
+
+
+def _check_references(root: _Node) -> None:
+    """No #id reference (href, url(#id)) leads back into itself, and the figure stays small once
+    each <use> is expanded (nested <use> multiply)."""
+    ids = {n.attrs["id"]: n for n in _walk(root) if "id" in n.attrs}
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+
+    def targets(node: _Node):
+        for name, value in node.attrs.items():
+            local = name.rpartition(" ")[2]
+            refs = [value.strip()[1:]] if local.lower() == "href" and value.strip().startswith("#") else []
+            refs += [m.group(2).strip()[1:] for m in _URL.finditer(value) if m.group(2).strip().startswith("#")]
+            yield from (ids[ref] for ref in refs if ref in ids)  # a missing one draws nothing
+
+    def expanded(node: _Node, depth: int) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if depth > MAX_SVG_DEPTH * 4:
+            raise FigureError(f"references nested more than {MAX_SVG_DEPTH * 4} deep", node.line, node.col)
+        visiting.add(id(node))
+        total = 1 + sum(expanded(c, depth + 1) for c in node.children if isinstance(c, _Node))
+        for target in targets(node):  # gradients, patterns, markers, clip paths: checked for loops too
+            if id(target) in visiting:
+                raise FigureError(
+                    "a reference leads back to itself (a <use> or url(#id) inside what it refers to)",
+                    node.line,
+                    node.col,
+                )
+            drawn = expanded(target, depth + 1)
+            total += drawn if node.tag == "use" else 0
+        visiting.discard(id(node))
+        if total > MAX_SVG_DRAWN:
+            raise FigureError(
+                f"draws more than {MAX_SVG_DRAWN:,} elements once its <use> are expanded", node.line, node.col
+            )
+        sizes[id(node)] = total
+        return total
+
+    expanded(root, 0)
 
 
 def _parse(data: bytes) -> _Node:
@@ -287,11 +346,28 @@ def _walk(node: _Node):
             yield from _walk(child)
 
 
+_LOADS = re.compile(r"\b(?:image-set|image|cross-fade|element|src)\s*\(", re.I)  # url() is _URL's
+_AT_RULE = re.compile(r"@(?!media\b)[a-z-]+", re.I)  # in a style sheet: @import, @font-face, @namespace ...
+
+
 def _check_css(value: str, node: _Node, name: str = "style") -> None:
+    """Refuse what could load or run something. CSS escapes are refused first: `\\75rl(` is url(."""
+    if "\\" in value:
+        raise FigureError(
+            f"a backslash in {name} is not allowed (a CSS escape can hide url() or @import); write the characters",
+            node.line,
+            node.col,
+        )
     low = value.lower()
     for bad in ("@import", "expression(", "javascript:", "behavior:", "-moz-binding"):
         if bad in low:
             raise FigureError(f"'{bad}' in {name} is not allowed (it loads or runs something)", node.line, node.col)
+    if m := _LOADS.search(value) or (name in ("style", "style=") and _AT_RULE.search(value)):
+        raise FigureError(
+            f"'{m.group(0)}' in {name} is not allowed (it can load something); only @media and url(#id) are",
+            node.line,
+            node.col,
+        )
     for m in _URL.finditer(value):
         if not m.group(2).strip().startswith("#"):
             raise FigureError(
@@ -301,9 +377,25 @@ def _check_css(value: str, node: _Node, name: str = "style") -> None:
             )
 
 
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+MAX_LENGTH = 100_000.0  # px: any coordinate or size beyond this is a mistake (or an attack on a renderer)
+
+
 def _size(root: _Node) -> tuple[float, float]:
     box = root.attrs.get("viewBox", "")
-    numbers = [float(n) for n in re.findall(r"-?[\d.]+(?:e-?\d+)?", box)] if box else []
+    numbers: list[float] = []
+    if box:
+        parts = box.replace(",", " ").split()
+        if len(parts) != 4 or not all(re.fullmatch(_NUMBER, p) for p in parts):
+            raise FigureError(f"viewBox={box[:60]!r}: give four numbers", root.line, root.col)
+        numbers = [float(p) for p in parts]
+        if not all(abs(n) <= MAX_LENGTH for n in numbers):
+            raise FigureError(f"viewBox={box[:60]!r}: numbers up to {MAX_LENGTH:,.0f}", root.line, root.col)
+    for name in ("width", "height"):
+        if name in root.attrs and _length(root.attrs[name]) is None and not root.attrs[name].strip().endswith("%"):
+            raise FigureError(
+                f"{name}={root.attrs[name][:60]!r}: give a number in px or pt (or leave it out)", root.line, root.col
+            )
     width, height = _length(root.attrs.get("width")), _length(root.attrs.get("height"))
     if len(numbers) == 4 and numbers[2] > 0 and numbers[3] > 0:
         if width and not height:
@@ -311,18 +403,23 @@ def _size(root: _Node) -> tuple[float, float]:
         elif height and not width:
             width = height * numbers[2] / numbers[3]
         width, height = width or numbers[2], height or numbers[3]
-    if not width or not height:
+    if not width or not height or width < 0 or height < 0:
         raise FigureError("the <svg> needs a viewBox, or a width and a height in px", root.line, root.col)
+    if width > MAX_LENGTH or height > MAX_LENGTH:
+        raise FigureError(
+            f"the figure would be {width:,.0f} x {height:,.0f} px; at most {MAX_LENGTH:,.0f}", root.line, root.col
+        )
     return width, height
 
 
 def _length(value: str | None) -> float | None:
     if value is None:
         return None
-    m = re.fullmatch(r"\s*([\d.]+)\s*(px|pt)?\s*", value)
+    m = re.fullmatch(rf"\s*({_NUMBER})\s*(px|pt)?\s*", value)
     if not m:
         return None
-    return float(m.group(1)) * (4 / 3 if m.group(2) == "pt" else 1)
+    number = float(m.group(1)) * (4 / 3 if m.group(2) == "pt" else 1)
+    return number if abs(number) <= MAX_LENGTH else None
 
 
 def _serialise(node: _Node, outliner, words: list[str], inherited: dict, top=False, size=None) -> str:
@@ -367,7 +464,7 @@ def _attributes(node: _Node) -> dict[str, str]:
             continue  # an editor's attribute (inkscape:label, ...)
         if local.lower().startswith("on"):
             raise FigureError(f"the event handler {local}= is not allowed in a figure", node.line, node.col)
-        if local == "href":
+        if local.lower() == "href":
             if not value.strip().startswith("#"):
                 raise FigureError(
                     f"href={value[:60]!r} refers outside the figure; only #id of its own parts is allowed",
@@ -422,6 +519,7 @@ class _Outliner:
         self.reads = reads
         self._fonts: dict[str, _Face] = {}
         self._glyph_paths: dict[tuple[str, str], tuple[str, str]] = {}  # (font, glyph) -> (id, d)
+        self.chars = 0  # characters drawn so far
 
     def font(self, mono: bool, bold: bool) -> _Face:
         from .fonts import FACES, MONO, SANS, font_data
@@ -518,7 +616,14 @@ class _Outliner:
         mono = bool(re.search(r"mono|coding|courier|consol", style.get("font-family", ""), re.I))
         face = self.font(mono, bold)
         scale = size / face.upem
-        shift = _baseline(style, face) * scale
+        shift = _baseline(style, face, node) * scale
+        self.chars += len(text)
+        if self.chars > MAX_SVG_CHARS:
+            raise FigureError(
+                f"more than {MAX_SVG_CHARS:,} characters of text; a figure is a diagram (long text belongs in the entry)",
+                node.line,
+                node.col,
+            )
         for char in text:
             name = face.cmap.get(ord(char))
             if name is None:
@@ -604,7 +709,7 @@ def _font_size(value: str, node: _Node) -> float:
     return size
 
 
-def _baseline(style: dict, face: _Face) -> float:
+def _baseline(style: dict, face: _Face, node: _Node) -> float:
     """How far (in font units, down) the baseline moves for dominant-baseline."""
     value = style.get("dominant-baseline") or style.get("alignment-baseline") or "auto"
     if value == "middle":
@@ -615,4 +720,6 @@ def _baseline(style: dict, face: _Face) -> float:
         return face.ascender
     if value in ("auto", "alphabetic", "baseline"):
         return 0.0
-    raise FigureError(f"dominant-baseline {value!r} is not supported; use auto, middle, central or hanging")
+    raise FigureError(
+        f"dominant-baseline {value!r} is not supported; use auto, middle, central or hanging", node.line, node.col
+    )

@@ -226,6 +226,35 @@ def test_svg_editor_data_is_dropped_and_the_output_repeats():
          "(U+1F600) in the text is not in the bundled font", 1),
         (b'<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>', "the <svg> needs a viewBox", 1),
         (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect></svg>', "not well-formed XML", 1),
+        # numbers a renderer would choke on
+        (b'<svg xmlns="http://www.w3.org/2000/svg" width="1..2" height="10"/>',
+         "width='1..2': give a number in px or pt", 1),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"\n viewBox="0 0 1e999 1e999"/>',
+         "viewBox='0 0 1e999 1e999': numbers up to 100,000", 1),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1.2.3 10"/>', "viewBox='0 0 1.2.3 10': give four", 1),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9">\n<text x="1..2">a</text></svg>',
+         "x='1..2': give one number in px", 2),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9">\n<text dominant-baseline="x">a</text></svg>',
+         "dominant-baseline 'x' is not supported", 2),
+        # CSS that loads something, however it is spelled
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1">\n<style>rect{fill:\\75rl(http://e.com/a)}</style>'
+         b'</svg>', "a backslash in style is not allowed", 2),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect cursor="\\75rl(x),auto"/></svg>',
+         "a backslash in cursor= is not allowed", 1),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect style="mask-image:image-set(\'http://e.com\' '
+         b'1x)"/></svg>', "'image-set(' in style= is not allowed", 1),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><style>@namespace x "http://e.com";</style></svg>',
+         "'@namespace' in style is not allowed", 1),
+        # references: into themselves, or multiplying
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1">\n<g id="a">\n<use href="#a"/></g></svg>',
+         "a reference leads back to itself", 3),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><pattern id="p"><rect fill="url(#p)"/></pattern>'
+         b'</svg>', "a reference leads back to itself", 1),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><g id="g0">' + b"<rect/>" * 10 + b"</g>"
+         + b"".join(f'<g id="g{i}">'.encode() + f'<use href="#g{i - 1}"/>'.encode() * 10 + b"</g>" for i in range(1, 6))
+         + b"</svg>", "draws more than 20,000 elements once its <use> are expanded", 1),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><text>' + "\ud558".encode() * 5001 + b"</text></svg>",
+         "more than 5,000 characters of text", 1),
     ],
 )  # fmt: skip
 def test_svg_refusals_say_what_and_where(svg, message, line):
@@ -233,6 +262,31 @@ def test_svg_refusals_say_what_and_where(svg, message, line):
         figures.clean_svg(svg)
     assert message in str(caught.value)
     assert caught.value.line == line
+
+
+def test_a_figure_whose_outlines_would_pass_the_size_limit_is_refused():
+    syllables = "".join(chr(0xAC00 + i * 5) for i in range(2000))  # 2,000 glyphs, each outlined once
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9"><text>{syllables}</text></svg>'.encode()
+    assert len(svg) < figures.MAX_BYTES
+    with pytest.raises(figures.FigureError, match=r"drawn with its text as outlines the SVG is [\d,]+ bytes"):
+        figures.clean_svg(svg)
+
+
+def test_camera_jpegs_are_taken_and_turned_as_a_viewer_turns_them():
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 degrees to show
+    buf = io.BytesIO()
+    Image.new("RGB", (200, 100)).save(buf, "JPEG", exif=exif)
+    assert figures._raster_size(buf.getvalue(), "jpeg") == (100.0, 200.0)
+    mpo = io.BytesIO()  # a camera's JPEG with a second image (MPO)
+    Image.new("RGB", (30, 20)).save(mpo, "MPO", save_all=True, append_images=[Image.new("RGB", (30, 20))])
+    assert figures.sniff(mpo.getvalue()) == "jpeg"
+    assert figures._raster_size(mpo.getvalue(), "jpeg") == (30.0, 20.0)
+    with pytest.raises(figures.FigureError) as caught:
+        figures._raster_size(buf.getvalue()[:30], "jpeg")
+    assert "BytesIO" not in str(caught.value) and "0x" not in str(caught.value)
 
 
 # --- refusals, as the author sees them --------------------------------------------------------
@@ -266,12 +320,19 @@ def refusals(tmp_path_factory):
     (figs / "script.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1">\n  <g>\n    <script>x()</script></g></svg>'
     )
+    pod = (project / "entries" / "pod.yaml").read_text("utf-8")  # a 13th entry, for one more case
+    extra = pod.replace("\nid: pod\n", "\nid: x-notes\n").replace("\ntitle: ", "\ntitle: 사본 ", 1)
+    (project / "entries" / "x-notes.yaml").write_text(extra, "utf-8")
+    (figs / "loop.svg").symlink_to(figs / "loop.svg")
+    (figs / "folder.svg").mkdir()
     cases = {
+        "service-port": ("figures/loop.svg", "'figures/loop.svg' is a symbolic link that leads in a loop"),
+        "redundancy": ("figures/folder.svg", "'figures/folder.svg' is not a file (a folder, or a device or pipe)"),
         "pod": ("figures/none.svg", "'figures/none.svg' not found: there is no file entries/figures/none.svg"),
         "ingress": ("../../secret.svg", "'../../secret.svg' leads outside the project"),
         "pv-pvc": ("figures/link.svg", "'figures/link.svg' leads outside the project"),
         "network": ("figures/big.png", f"is {figures.MAX_BYTES + 8:,} bytes; a figure may have at most"),
-        "redundancy": ("figures/notes.png", "is not a PNG, JPEG, WebP or SVG image (read from its bytes)"),
+        "x-notes": ("figures/notes.png", "is not a PNG, JPEG, WebP or SVG image (read from its bytes)"),
         "virtualization": ("figures/png.svg", "'figures/png.svg' is named .svg but its bytes are PNG"),
         "network-security": ("figures/broken.png", "the PNG image cannot be decoded"),
         "sidecar-pattern": ("figures/wide.png", f"is {figures.MAX_SIDE + 1} x 2 pixels; at most {figures.MAX_SIDE}"),
