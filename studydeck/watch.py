@@ -90,6 +90,8 @@ class Watch:
             problems = []
         except StudydeckError as exc:
             problems = [str(p) for p in exc.problems] or [str(exc)]
+        except Exception as exc:  # a bug of ours: shown like a problem, and the watch goes on
+            problems = [_internal(exc)]
         with self.state.lock:
             s = self.state
             s.version += 1
@@ -109,7 +111,11 @@ class Watch:
                 self.say(f"  {line}")
             return False
         self.say(f"preview updated in {took:.2f} s" + (f" ({', '.join(s.changed)})" if s.changed else ""))
-        cards = cards_page(project)  # the cards view follows the preview (a request for it waits)
+        try:
+            cards = cards_page(project)  # the cards view follows the preview (a request for it waits)
+        except Exception as exc:
+            self.say(f"  {_internal(exc)}")
+            cards = f"<!DOCTYPE html><title>cards</title><p>{html.escape(_internal(exc))}</p>"
         with self.state.lock:
             self.state.cards, self.state.cards_version = cards, s.version
             self.state.lock.notify_all()
@@ -217,6 +223,15 @@ class Watch:
         return changes
 
 
+def _internal(exc: Exception) -> str:
+    """An unexpected error, in one line: where in our code, so it can be reported."""
+    import traceback
+
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" ({Path(frame.filename).name}:{frame.lineno})" if frame else ""
+    return f"internal error{where}: {type(exc).__name__}: {exc}; please report it"
+
+
 def _relative(root: Path, path: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
@@ -288,8 +303,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _host_ok(self) -> bool:
         # A page on another site cannot reach this server through a name it controls
-        # (DNS rebinding): only the loopback names are answered.
-        return self.headers.get("Host", "") in (f"{HOST}:{self.port_box[0]}", f"localhost:{self.port_box[0]}")
+        # (DNS rebinding): only the loopback names are answered, and only one Host.
+        hosts = self.headers.get_all("Host") or []
+        return len(hosts) == 1 and hosts[0] in (f"{HOST}:{self.port_box[0]}", f"localhost:{self.port_box[0]}")
 
     def _send(self, code: int, body: str, kind: str = "text/html; charset=utf-8") -> None:
         data = body.encode("utf-8")
@@ -301,7 +317,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Referrer-Policy", "no-referrer")
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(data)
+            self.wfile.write(data)  # a browser that went away: _Server.handle_error says nothing
 
     def do_HEAD(self) -> None:
         self.do_GET()
@@ -358,6 +374,16 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away is nothing to report; anything else, one line, not a traceback."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, (ConnectionError, TimeoutError)):
+            print(f"preview server: {_internal(exc)}", file=sys.stderr, flush=True)
+
+
 def _handler(watch: Watch, port_box: list[int]) -> type[_Handler]:
     return type("Handler", (_Handler,), {"watch": watch, "port_box": port_box})
 
@@ -376,8 +402,7 @@ def run(options: Options, argv: list[str], say: Callable[[str], None], port: int
     try:
         watch.refresh([])
         port_box = [0]
-        server = ThreadingHTTPServer((HOST, port), _handler(watch, port_box))
-        server.daemon_threads = True
+        server = _Server((HOST, port), _handler(watch, port_box))
         port_box[0] = server.server_address[1]
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
         say(f"serving the preview at http://{HOST}:{port_box[0]}/ (cards: http://{HOST}:{port_box[0]}/cards)")

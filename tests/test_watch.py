@@ -177,6 +177,16 @@ def test_only_loopback_only_the_pages_and_nothing_left_after_ctrl_c(tmp_path):
             assert w.get(path)[0] == 404, path
         assert w.get("/", host="attacker.example:80")[0] == 403  # DNS rebinding
         assert w.get("/", method="POST")[0] == 405
+        raw = socket.create_connection(("127.0.0.1", w.port))  # two Hosts, the good one first
+        raw.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{w.port}\r\nHost: attacker.example\r\n\r\n".encode())
+        assert raw.recv(64).startswith(b"HTTP/1.0 403")
+        raw.close()
+        for _ in range(3):  # a browser that leaves in the middle of a page: nothing to report
+            raw = socket.create_connection(("127.0.0.1", w.port))
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            raw.sendall(f"GET /cards HTTP/1.1\r\nHost: 127.0.0.1:{w.port}\r\n\r\n".encode())
+            raw.close()
+        assert w.get("/")[0] == 200
         # stop while the background build runs (its PDF workers too)
         _edit(project / "entries" / "pod.yaml", "title: Pod\n", "title: Pod 중지\n")
         w.next_event("any", lambda e: e["state"] == "running" and "pod" in e["changed"])
@@ -190,6 +200,7 @@ def test_only_loopback_only_the_pages_and_nothing_left_after_ctrl_c(tmp_path):
         code = w.proc.wait(timeout=30)
     assert code == 0
     w.wait_line("^stopped$")
+    assert not [line for line in w.log if "Traceback" in line or "Error" in line], w.log
     time.sleep(0.5)
     assert not [p for p in children if Path(f"/proc/{p}").exists()]
     with pytest.raises(OSError):
