@@ -346,7 +346,9 @@ def _walk(node: _Node):
             yield from _walk(child)
 
 
-_LOADS = re.compile(r"\b(?:image-set|image|cross-fade|element|src)\s*\(", re.I)  # url() is _URL's
+# CSS functions that can load an image (url() is _URL's); a function is its name and "(" with
+# nothing between, so "image (" in an aria-label is not one
+_LOADS = re.compile(r"\b(?:image-set|image|cross-fade|element|src)\(", re.I)
 _AT_RULE = re.compile(r"@(?!media\b)[a-z-]+", re.I)  # in a style sheet: @import, @font-face, @namespace ...
 
 
