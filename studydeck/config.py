@@ -76,11 +76,37 @@ def load_config(reads: Reads) -> Config:
     )
 
 
+_MAX_TEXT = {"description": 500}  # characters; names and labels: 80 (a line of the sheet's header)
+
+
 def _text(table: dict, key: str, where: str, default: str | None = None) -> str:
     value = table.get(key, default)
     if not isinstance(value, str) or (default is None and not value.strip()):
         _fail(f"{where} must be a non-empty string")
+    from .validate import _bad_character  # entry text's own rule: no control, bidi or surrogate
+
+    if bad := _bad_character(value):
+        _fail(f"{where}: {bad[1]}")
+    limit = _MAX_TEXT.get(key, 80)
+    if len(value) > limit:
+        _fail(f"{where} is {len(value):,} characters; at most {limit}")
     return value
+
+
+def check_drawable(config: Config, charset: frozenset[int]) -> None:
+    """The deck's name and the groups' labels are printed on the sheets: each must be in the
+    bundled font (so --check finds it, not the PDF's layout)."""
+    from . import fonts
+
+    texts = [("[tool.studydeck] deck", config.deck)]
+    texts += [(f"[[tool.studydeck.groups]] #{i + 1} label", g.label) for i, g in enumerate(config.groups)]
+    for where, value in texts:
+        if missing := fonts.missing(value, charset):
+            shown = ", ".join(f"'{c}' (U+{ord(c):04X})" for _, c in missing[:3])
+            _fail(
+                f"{where}: {shown} not in the bundled font, so the sheets cannot show it; "
+                "use another character or add a font with it to templates/fonts/"
+            )
 
 
 def _url(value, key: str, folder: bool) -> str | None:
@@ -88,6 +114,14 @@ def _url(value, key: str, folder: bool) -> str | None:
     card's back links its file); changes-url: the release's change list ({version} is replaced)."""
     if value is None:
         return None
+    if isinstance(value, str) and ("{" in value.replace("{version}", "") or "}" in value.replace("{version}", "")):
+        allowed = "" if folder else " other than {version}"
+        _fail(
+            f"[tool.studydeck] {key} must not hold braces{allowed} (the card template would read them as "
+            f"Anki's own syntax); not {value!r}"
+        )
+    if folder and isinstance(value, str) and "{version}" in value:
+        _fail(f"[tool.studydeck] {key} cannot hold {{version}}: it is the files' address, not a release's")
     parts = urlsplit(value) if isinstance(value, str) else None
     if (
         parts is None
@@ -113,7 +147,7 @@ def _groups(value) -> tuple[Group, ...]:
     """[[tool.studydeck.groups]]: the sections of the sheets and the subdecks, in their order."""
     if not isinstance(value, list) or not value or not all(isinstance(g, dict) for g in value):
         _fail("[[tool.studydeck.groups]] must list one or more groups, each with a name and a label")
-    groups, seen = [], set()
+    groups, seen, subdecks = [], set(), set()
     for i, table in enumerate(value):
         where = f"[[tool.studydeck.groups]] #{i + 1}"
         for key in table:
@@ -127,8 +161,13 @@ def _groups(value) -> tuple[Group, ...]:
         seen.add(name)
         label = _text(table, "label", f"{where} label", default=name) or name
         subdeck = _text(table, "subdeck", f"{where} subdeck", default=name) or name
+        if not label.strip():
+            _fail(f"{where} label is blank: it is the section's heading")
         if "::" in subdeck or subdeck != subdeck.strip():
             _fail(f"{where} subdeck must not contain '::' or surrounding spaces")
+        if subdeck in subdecks:
+            _fail(f"{where} subdeck '{subdeck}' is also another group's: each group has its own subdeck")
+        subdecks.add(subdeck)
         order = table.get("order", [])
         if (
             not isinstance(order, list)

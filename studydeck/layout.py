@@ -191,8 +191,14 @@ def _alive(pid: int) -> bool:
 
 
 def _worker_init(queue, scratch: str) -> None:
+    import signal
+
     global _QUEUE
     _QUEUE = queue
+    # A forked worker has the build's handlers: SIGTERM would raise KeyboardInterrupt and print
+    # a traceback when the build stops it. The build decides: Ctrl-C reaches it, it ends these.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # WeasyPrint copies the fonts to a temporary folder and leaves its removal to a __del__, which
     # never runs in a worker (about 11 MB a build piled up in /tmp): they go into the build's own.
     tempfile.tempdir = scratch

@@ -88,6 +88,13 @@ def read_lock_file(reads: Reads, path: Path, shown: str | None = None) -> Lock:
     lock must never end in a traceback.
     """
     shown = shown or str(path)
+    # entries.lock itself: restore it from git; another lock (--changes-since): say what it is not
+    if path.name == LOCK_NAME:
+        fix = f"is damaged; restore it from git (git checkout -- {LOCK_NAME})"
+    else:
+        fix = (
+            f"is not a readable {LOCK_NAME}; give one from an earlier release (git show v1.0.0:{LOCK_NAME} > old.lock)"
+        )
     try:
         data = reads.bytes(path)
     except OSError as exc:
@@ -98,16 +105,16 @@ def read_lock_file(reads: Reads, path: Path, shown: str | None = None) -> Lock:
         text = data.decode("utf-8")
         doc = json.loads(text)
     except UnicodeDecodeError as exc:
-        raise BuildError(f"{shown}: not UTF-8 at byte {exc.start}; restore it from git") from None
+        raise BuildError(f"{shown}: not UTF-8 at byte {exc.start}; {fix.split('; ', 1)[1]}") from None
     except json.JSONDecodeError as exc:
         raise BuildError(
-            f"{shown} is damaged; restore it from git (git checkout -- {LOCK_NAME})",
+            f"{shown} {fix}",
             [Problem(shown, exc.lineno, exc.colno, "", f"not valid JSON: {exc.msg}")],
         ) from None
     reader = _Reader(shown, text)
     lock = reader.lock(doc)
     if reader.problems:
-        raise BuildError(f"{shown} is damaged; restore it from git (git checkout -- {LOCK_NAME})", reader.problems)
+        raise BuildError(f"{shown} {fix}", reader.problems)
     return lock
 
 

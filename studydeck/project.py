@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import figures, fonts, history, identity, lint, lock, notes, releases
-from .config import load_config, source_date_epoch
+from .config import check_drawable, load_config, source_date_epoch
 from .errors import BuildError, Problem, UsageError
 from .load import entry_files, load, outside, rel_path, unreadable_name
 from .model import Config, Entry, Options, PrintOptions
@@ -68,7 +68,9 @@ def gather(options: Options, reads: Reads) -> Project:
     root, templates = options.root, options.root / "templates"
     config = load_config(reads)
     sde = source_date_epoch(reads)
-    entries = read_entries(reads, config, fonts.charset(reads, templates))
+    charset = fonts.charset(reads, templates)
+    check_drawable(config, charset)
+    entries = read_entries(reads, config, charset)
     _check_source_paths(entries, config)
     if options.only != "deck":
         check_selection(entries, options.printing, config)
@@ -117,7 +119,9 @@ def draft(options: Options, reads: Reads, now: int) -> Project:
     full build after it does those), and `now` as its date. Fast: unchanged files are reused."""
     root, templates = options.root, options.root / "templates"
     config = load_config(reads)
-    entries = read_entries(reads, config, fonts.charset(reads, templates))
+    charset = fonts.charset(reads, templates)
+    check_drawable(config, charset)
+    entries = read_entries(reads, config, charset)
     _check_source_paths(entries, config)
     check_selection(entries, options.printing, config)
     guids = {

@@ -34,7 +34,10 @@ STR = "tag:yaml.org,2002:str"
 # Invisible characters that change how text reads or is parsed: bidi overrides ("Trojan
 # source"), a byte order mark inside text, and the line/paragraph separators.
 _INVISIBLE = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u2028\u2029")
-_RUN = re.compile(rf"\S{{{MAX_RUN + 1},}}")
+# A line can break only at a breaking space: a no-break space (U+00A0, U+2007, U+202F) or a
+# word joiner does not end a run.
+_BREAKS = " \t\n\r\u1680\u2000-\u2006\u2008-\u200a\u205f\u3000"
+_RUN = re.compile(rf"[^{_BREAKS}]{{{MAX_RUN + 1},}}")
 
 
 @dataclass
@@ -228,11 +231,12 @@ def _short_runs(ctx: _Ctx, node, field: str, shown: str, source: str, lead: int)
     run = _RUN.search(shown)
     if run is None:
         return True
-    at = max(re.finditer(r"\S+", source), key=lambda m: len(m.group(0))).start()
+    at = max(re.finditer(rf"[^{_BREAKS}]+", source), key=lambda m: len(m.group(0))).start()
     ctx.add(
         node,
         field,
-        f"{len(run.group(0)):,} characters without a space; at most {MAX_RUN} can be set on a line: add spaces",
+        f"{len(run.group(0)):,} characters without a space (a no-break space does not count); at most {MAX_RUN} "
+        "can be set on a line: add spaces",
         at,
         lead,
     )

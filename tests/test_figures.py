@@ -383,7 +383,7 @@ def test_a_front_figure_that_shows_an_answer_is_a_card_quality_warning(tmp_path)
 def test_words_that_look_like_css_in_plain_attributes_are_kept():
     svg = (
         b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1" aria-label="Pod image (3) @ node">'
-        b'<style>@media (prefers-color-scheme: dark) { rect { fill: #ddd } }</style><rect/></svg>'
+        b"<style>@media (prefers-color-scheme: dark) { rect { fill: #ddd } }</style><rect/></svg>"
     )
     out = figures.clean_svg(svg).data
     assert b'aria-label="Pod image (3) @ node"' in out and b"@media (prefers-color-scheme: dark)" in out

@@ -43,7 +43,8 @@ EXPECTED = {
         "(check the file's encoding or a \\u escape)"
     ],
     "long-run": [
-        "8:24: definitions[0].text: 120 characters without a space; at most 100 can be set on a line: add spaces"
+        "8:24: definitions[0].text: 120 characters without a space (a no-break space does not count); "
+        "at most 100 can be set on a line: add spaces"
     ],
     "missing-field": ["2:1: title: required field is missing"],
     "no-cloze-no-term": [

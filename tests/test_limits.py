@@ -52,3 +52,19 @@ def test_an_entry_at_every_limit_builds_and_every_card_imports(tmp_path, collect
     assert visible(last.question()).strip() == "처음과 [...]"
     third = next(c for c in notes["깊이"].cards() if c.ord == 2)
     assert visible(third.question()).strip() == "하나 둘 [힌트] 끝"
+
+
+def test_no_break_spaces_do_not_split_a_run(tmp_path):
+    """A line cannot break at U+00A0, so words joined by it are one run (a paste from a web page)."""
+    project = copy_project(tmp_path / "p")
+    pod = project / "entries" / "pod.yaml"
+    text = pod.read_text("utf-8")
+    joined = "\u00a0".join(["ab"] * 40)  # 119 characters, no breaking space
+    pod.write_text(text.replace("\npoints:\n", f"\npoints:\n  - {joined}\n", 1), "utf-8")
+    line = text[: text.index("\npoints:\n")].count("\n") + 3
+    done = run_build(project, "--check")
+    assert done.returncode == 1
+    assert (
+        f"entries/pod.yaml:{line}:5: points[0]: 119 characters without a space (a no-break space does not count); "
+        "at most 100 can be set on a line: add spaces"
+    ) in done.stderr

@@ -30,7 +30,7 @@ class Changes(Output):
 
 def render(config: Config, changes: Diff, lock: Lock, notetype_name: str) -> str:
     """CHANGES.md: notes added, changed, renamed and removed in this version."""
-    out = [f"# {config.deck} {config.version}", ""]
+    out = [f"# {escaped(config.deck)} {config.version}", ""]
     if not (changes.added or changes.changed or changes.renamed or changes.removed or changes.dropped):
         out += ["No note was added, changed or removed in this version.", ""]
     out += _section("Added", [f"{code(n)} ({code(lock.notes[n].term)})" for n in changes.added])
@@ -66,6 +66,12 @@ def _section(title: str, items: list[str]) -> list[str]:
     if not items:
         return []
     return [f"## {title} ({len(items)})", "", *[f"- {i}" for i in items], ""]
+
+
+def escaped(text: str) -> str:
+    """text as Markdown that shows exactly it: every ASCII punctuation backslash-escaped
+    (CommonMark), so no HTML, link, emphasis, @mention or #reference comes alive."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", " ".join(text.split()))
 
 
 def code(text: str) -> str:

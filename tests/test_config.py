@@ -1,0 +1,51 @@
+"""[tool.studydeck] as a careless or hostile author writes it: one clear line, before anything is made."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DECK_STEM, copy_project, run_build
+
+DECK = 'deck = "쿠버네티스 스터디"'
+SOURCE = 'guid-prefix = "k8s-study-deck"'
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (DECK, 'deck = "Study 🎉"',
+         "[tool.studydeck] deck: '🎉' (U+1F389) not in the bundled font, so the sheets cannot show it"),
+        (DECK, 'deck = "a\\u0000b"', "[tool.studydeck] deck: character 2 is the invisible U+0000"),
+        (DECK, 'deck = "' + "가" * 81 + '"', "[tool.studydeck] deck is 81 characters; at most 80"),
+        ('label = "개념"', 'label = "   "', "[[tool.studydeck.groups]] #2 label is blank"),
+        ('subdeck = "개념"', 'subdeck = "object"', "[[tool.studydeck.groups]] #2 subdeck 'object' is also another group's"),
+        (SOURCE, SOURCE + '\nsource-url = "https://github.com/o/r/blob/v{{version}}/"',
+         "[tool.studydeck] source-url must not hold braces (the card template would read them"),
+        (SOURCE, SOURCE + '\nsource-url = "https://github.com/o/r/blob/v{version}/"',
+         "[tool.studydeck] source-url cannot hold {version}"),
+        (SOURCE, SOURCE + '\nchanges-url = "https://github.com/o/r/releases/tag/{x}"',
+         "[tool.studydeck] changes-url must not hold braces other than {version}"),
+    ],
+)  # fmt: skip
+def test_a_bad_setting_is_one_line_and_check_finds_it(tmp_path, old, new, message):
+    project = copy_project(tmp_path / "p")
+    config = project / "pyproject.toml"
+    text = config.read_text("utf-8")
+    assert old in text
+    config.write_text(text.replace(old, new, 1), "utf-8")
+    for args in (["--check"], []):
+        done = run_build(project, *args)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith(f"error: pyproject.toml: {message}"), done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert not (project / "dist").exists()
+
+
+def test_the_deck_name_stays_text_in_the_release_notes(tmp_path):
+    project = copy_project(tmp_path / "p")
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text("utf-8").replace(DECK, 'deck = "<b>K8s</b> @team #12"', 1), "utf-8")
+    done = run_build(project, "--only", "deck")
+    assert done.returncode == 0, done.stderr
+    first = next((project / "dist").glob("*.md")).read_text("utf-8").splitlines()[0]
+    assert first == "# \\<b\\>K8s\\<\\/b\\> \\@team \\#12 0.1.0"
+    assert DECK_STEM not in first
