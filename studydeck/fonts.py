@@ -9,6 +9,7 @@ where it comes from in its name table; the licence files travel with the deck to
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 from dataclasses import dataclass
@@ -87,6 +88,10 @@ class WebFont:
     face: Face
     name: str  # file name: changes whenever the bytes do (Anki keeps the first file of a name)
     data: bytes
+
+    def data_url(self) -> str:
+        """The font inside a page (the preview, the cards view, watch mode's pages)."""
+        return "data:font/woff2;base64," + base64.b64encode(self.data).decode()
 
 
 def web_fonts(

@@ -11,7 +11,6 @@ server serves these pages and nothing else from disk.
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import os
@@ -84,9 +83,7 @@ class Watch:
             project = draft(self.options, Reads(self.options.root), int(time.time()))
             check_templates(project)  # the cards view's one way to fail: now, not after the page
             preview = next(iter(Preview().make(project, lambda _: None).files.values())).decode()
-            font_css = fonts.css(
-                project.web_fonts, url=lambda f: "data:font/woff2;base64," + base64.b64encode(f.data).decode()
-            )
+            font_css = fonts.css(project.web_fonts, url=fonts.WebFont.data_url)
             problems = []
         except StudydeckError as exc:
             problems = [str(p) for p in exc.problems] or [str(exc)]
@@ -264,7 +261,7 @@ def _error_page(state: State, root: Path, live: str) -> str:
     text = frozenset(title + note + "".join(state.problems) + live)  # live.js: the status bar's words
     try:
         faces = fonts.web_fonts(Reads(root), root / "templates", text, text, root / FONT_CACHE)
-        font_css = fonts.css(faces, url=lambda f: "data:font/woff2;base64," + base64.b64encode(f.data).decode())
+        font_css = fonts.css(faces, url=fonts.WebFont.data_url)
     except (StudydeckError, OSError):
         font_css = ""
     items = "\n".join(f"<li><code>{html.escape(p)}</code></li>" for p in state.problems)

@@ -9,7 +9,6 @@ figures are inside the file, so it opens anywhere.
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 
@@ -92,7 +91,6 @@ def page(project) -> str:
     """The cards view: a page with the controls, and the cards in a frame (srcdoc)."""
     check_templates(project)
     env = environment(project.templates, project.reads)
-    data = lambda f: "data:font/woff2;base64," + base64.b64encode(f.data).decode()  # noqa: E731
     media = {f.media: f.data_url for e in project.entries for f in e.figures}
     entries = cards(project)
     count = sum(len(e["cards"]) for e in entries)
@@ -107,7 +105,8 @@ def page(project) -> str:
             for e in entries
         ],
         css=Markup(
-            fonts.css(project.web_fonts, url=data) + project.reads.text(project.templates / "card" / "card.css")
+            fonts.css(project.web_fonts, url=fonts.WebFont.data_url)
+            + project.reads.text(project.templates / "card" / "card.css")
         ),
         view_css=Markup(project.reads.text(project.templates / "cards.css")),
         media=Markup(json.dumps(media).replace("</", "<\\/")),

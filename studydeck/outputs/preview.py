@@ -8,7 +8,6 @@ data: URLs), so it reads the same wherever it is opened, without the project bes
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -63,7 +62,7 @@ def render(
         members = [_entry(e, titles, ids) for e in shown if e.group == group.name]
         if members:
             sections.append({"id": f"group-{group.name}", "label": group.label, "entries": members})
-    font_css = fonts.css(web_fonts, url=lambda f: "data:font/woff2;base64," + base64.b64encode(f.data).decode())
+    font_css = fonts.css(web_fonts, url=fonts.WebFont.data_url)
     when = datetime.fromtimestamp(built, UTC)
     return (
         environment(templates, reads)
