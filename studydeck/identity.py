@@ -16,6 +16,7 @@ time is newer than the one it holds, so:
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -85,46 +86,31 @@ def assign_guids(entries: list[Entry], lock: Lock, config: Config) -> tuple[dict
         for name, old, i in names(entry):
             field = _rename_field(entry, i)
             line, col = entry.at(field)
+            at = functools.partial(Problem, entry.path, line, col, field)  # at(message): a Problem here
             if name in lock.notes:
                 guid = lock.notes[name].guid
             elif old != name and old in lock.notes:
                 guid = lock.notes[old].guid
                 renamed[name] = old
             elif old != name:
-                problems.append(
-                    Problem(
-                        entry.path,
-                        line,
-                        col,
-                        field,
-                        f"'{name}' says it was renamed from '{old}', but {LOCK_NAME} has no such note",
-                    )
-                )
+                problems.append(at(f"'{name}' says it was renamed from '{old}', but {LOCK_NAME} has no such note"))
                 continue
             else:
                 guid = note_guid(config.guid_prefix, *name.split("/"))
                 tomb = next((n for n, r in lock.removed.items() if r.guid == guid and n != name), None)
                 if tomb is not None:
                     problems.append(
-                        Problem(
-                            entry.path,
-                            line,
-                            col,
-                            field,
+                        at(
                             f"'{name}' would get the GUID of the removed note '{tomb}' and with "
-                            "it that note's review history; give the definition another key",
+                            "it that note's review history; give the definition another key"
                         )
                     )
                     continue
             if guid in seen:
                 problems.append(
-                    Problem(
-                        entry.path,
-                        line,
-                        col,
-                        field,
+                    at(
                         f"notes '{seen[guid]}' and '{name}' would share the GUID {guid}; only one "
-                        "of them may be renamed from it",
+                        "of them may be renamed from it"
                     )
                 )
             seen[guid] = name
