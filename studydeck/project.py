@@ -65,22 +65,13 @@ class Project:
 
 def gather(options: Options, reads: Reads) -> Project:
     """The Project for options, every problem raised (BuildError) before any output is made."""
-    root, templates = options.root, options.root / "templates"
     config = load_config(reads)
     sde = source_date_epoch(reads)
-    charset = fonts.charset(reads, templates)
-    check_drawable(config, charset)
-    entries = read_entries(reads, config, charset)
-    _check_source_paths(entries, config)
-    if options.only != "deck":
-        check_selection(entries, options.printing, config)
+    entries = _entries(options, reads, config, selection=options.only != "deck")
     old_lock = lock.read_lock(reads)
     guids, renamed = identity.assign_guids(entries, old_lock, config)
     gone = identity.check_missing(entries, old_lock, renamed, options.accept_removals)
-    text, code = notes.characters(reads, entries, templates, config)
-    web_fonts = fonts.web_fonts(reads, templates, text, code, root / FONT_CACHE)
-    notetype = notes.notetype(reads, templates, config, fonts.css(web_fonts))
-    made = notes.notes(entries, config, guids)
+    web_fonts, notetype, made = _notes(options, reads, config, entries, guids)
     card_files = [f"templates/card/{name}" for name in notes.CARD_FILES]
     clock = identity.Clock(
         tuple(releases.read(reads, lock.LOCK_NAME)),
@@ -113,24 +104,37 @@ def gather(options: Options, reads: Reads) -> Project:
     return project
 
 
+def _entries(options: Options, reads: Reads, config: Config, selection: bool) -> list[Entry]:
+    """Every entry, checked: the configuration's words and the entries' text in the bundled font,
+    source paths, and (for the printed outputs) the selection of --group and --tag."""
+    charset = fonts.charset(reads, options.root / "templates")
+    check_drawable(config, charset)
+    entries = read_entries(reads, config, charset)
+    _check_source_paths(entries, config)
+    if selection:
+        check_selection(entries, options.printing, config)
+    return entries
+
+
+def _notes(options: Options, reads: Reads, config: Config, entries: list[Entry], guids: dict[str, str]):
+    """The deck's fonts (subsets for what the cards show), its notetype and its notes."""
+    templates = options.root / "templates"
+    text, code = notes.characters(reads, entries, templates, config)
+    web_fonts = fonts.web_fonts(reads, templates, text, code, options.root / FONT_CACHE)
+    notetype = notes.notetype(reads, templates, config, fonts.css(web_fonts))
+    return web_fonts, notetype, notes.notes(entries, config, guids)
+
+
 def draft(options: Options, reads: Reads, now: int) -> Project:
     """The Project as watch mode previews it after a save: every entry read and checked as a
     build checks it (the same problems), but no identities, lock or card-quality checks (the
     full build after it does those), and `now` as its date. Fast: unchanged files are reused."""
-    root, templates = options.root, options.root / "templates"
     config = load_config(reads)
-    charset = fonts.charset(reads, templates)
-    check_drawable(config, charset)
-    entries = read_entries(reads, config, charset)
-    _check_source_paths(entries, config)
-    check_selection(entries, options.printing, config)
+    entries = _entries(options, reads, config, selection=True)
     guids = {
         f"{e.id}/{d.key}": notes.note_guid(config.guid_prefix, e.id, d.key) for e in entries for d in e.definitions
     }
-    text, code = notes.characters(reads, entries, templates, config)
-    web_fonts = fonts.web_fonts(reads, templates, text, code, root / FONT_CACHE)
-    notetype = notes.notetype(reads, templates, config, fonts.css(web_fonts))
-    made = notes.notes(entries, config, guids)
+    web_fonts, notetype, made = _notes(options, reads, config, entries, guids)
     sde = source_date_epoch(reads)
     return Project(options, reads, config, entries, made, notetype, web_fonts, sde if sde is not None else now)
 
