@@ -43,6 +43,7 @@ class State:
     cards_version: int = 0  # the version the cards view was made for: it is made after the preview
     font_css: str = ""  # the deck's fonts, for the status bar above the cards' frame
     problems: list[str] = field(default_factory=list)  # a bad save: the page shows these instead
+    error_page: str = ""  # made with them, once
     changed: list[str] = field(default_factory=list)  # entry ids the last save touched
     built: str = ""  # when the preview was last made (HH:MM:SS)
     outputs: dict = field(default_factory=lambda: {"state": "waiting", "message": "", "at": ""})
@@ -89,11 +90,12 @@ class Watch:
             problems = [str(p) for p in exc.problems] or [str(exc)]
         except Exception as exc:  # a bug of ours: shown like a problem, and the watch goes on
             problems = [_internal(exc)]
+        error_page = _error_page(problems, self.options.root, self.live) if problems else ""
         with self.state.lock:
             s = self.state
             s.version += 1
             s.built = datetime.now().strftime("%H:%M:%S")
-            s.problems = problems
+            s.problems, s.error_page = problems, error_page
             if not problems:
                 s.preview, s.font_css = preview, font_css
                 self.paths = {}
@@ -249,22 +251,22 @@ def _with_live(page: str, state: State, live: str, fonts: bool = False) -> str:
     return page.replace("</body>", f"{style}{bar}\n{script}\n</body>", 1)
 
 
-def _error_page(state: State, root: Path, live: str) -> str:
+def _error_page(problems: list[str], root: Path, live: str) -> str:
     """The page while the files have problems: each as the terminal shows it, file:line:col first.
     It is set in the bundled font, subset to its own characters (a message may quote any entry)."""
     from . import fonts
     from .project import FONT_CACHE
     from .reads import Reads
 
-    title = f"문제 {len(state.problems)}개"
+    title = f"문제 {len(problems)}개"
     note = "파일을 고치면 이 페이지가 저절로 원래대로 돌아옵니다. dist/에는 마지막으로 성공한 빌드의 결과가 그대로 있습니다."
-    text = frozenset(title + note + "".join(state.problems) + live)  # live.js: the status bar's words
+    text = frozenset(title + note + "".join(problems) + live)  # live.js: the status bar's words
     try:
         faces = fonts.web_fonts(Reads(root), root / "templates", text, text, root / FONT_CACHE)
         font_css = fonts.css(faces, url=fonts.WebFont.data_url)
     except (StudydeckError, OSError):
         font_css = ""
-    items = "\n".join(f"<li><code>{html.escape(p)}</code></li>" for p in state.problems)
+    items = "\n".join(f"<li><code>{html.escape(p)}</code></li>" for p in problems)
     return f"""<!DOCTYPE html>
 <html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
@@ -331,10 +333,7 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             if path == "/cards":  # made just after the preview: wait for it
                 state.lock.wait_for(lambda: state.problems or state.cards_version == state.version, 60)
-            if state.problems:
-                page = _error_page(state, self.watch.options.root, self.watch.live)
-            else:
-                page = state.preview if path == "/" else state.cards
+            page = state.error_page if state.problems else {"/": state.preview, "/cards": state.cards}[path]
             page = _with_live(page, state, self.watch.live, fonts=path == "/cards" and not state.problems)
         self._send(200, page)
 
