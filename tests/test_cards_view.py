@@ -7,7 +7,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import DECK_STEM, import_apkg, new_collection
+from conftest import DECK_STEM, copy_project, import_apkg, new_collection, outputs, run_build
 
 from studydeck import anki_template
 
@@ -146,34 +146,33 @@ def test_hints_and_nested_clozes_render_as_anki_does(built, anki_cards):
         anki_template.render("{{text:Text}}", {"Text": "x"}, 1, True)
 
 
-def test_a_hint_shows_in_the_view_as_in_anki(tmp_path):
-    from conftest import copy_project, outputs, run_build
-
-    project = copy_project(tmp_path / "p")
-    pod = project / "entries" / "pod.yaml"
-    pod.write_text(pod.read_text("utf-8").replace("{{c2::가장 작은}}", "{{c2::가장 작은::크기}}"), "utf-8")
-    assert run_build(project, "--only", "deck").returncode == 0
+def _pod_card(project, tmp_path, ordinal: int):
+    """Build the deck; the cards view's cards, and Pod's card `ordinal` as Anki shows it (and the collection)."""
+    done = run_build(project, "--only", "deck")
+    assert done.returncode == 0, done.stderr
     view = view_cards(project / "dist" / f"{DECK_STEM}-cards.html")
     col = new_collection(tmp_path / "anki")
     import_apkg(col, outputs(project)["apkg"])
-    card = next(col.get_card(c) for c in col.find_cards('"Id:pod" "Term:Pod"') if col.get_card(c).ord == 1)
+    card = next(col.get_card(c) for c in col.find_cards('"Id:pod" "Term:Pod"') if col.get_card(c).ord == ordinal - 1)
+    return view, card, col
+
+
+def test_a_hint_shows_in_the_view_as_in_anki(tmp_path):
+    project = copy_project(tmp_path / "p")
+    pod = project / "entries" / "pod.yaml"
+    pod.write_text(pod.read_text("utf-8").replace("{{c2::가장 작은}}", "{{c2::가장 작은::크기}}"), "utf-8")
+    view, card, col = _pod_card(project, tmp_path, 2)
     assert "[크기]" in shown(card.question())
     assert shown(view[("pod/pod", 2)]["front"]) == shown(card.question())
     col.close()
 
 
 def test_anki_special_fields_show_as_in_anki_and_what_the_view_cannot_show_is_an_error(tmp_path):
-    from conftest import copy_project, outputs, run_build
-
     project = copy_project(tmp_path / "p")
     back = project / "templates" / "card" / "back.html"
     written = back.read_text("utf-8")
     back.write_text(written + '\n<div class="meta">{{Deck}} / {{Subdeck}} / {{Tags}} / {{Card}} / {{Type}}</div>\n')
-    assert run_build(project, "--only", "deck").returncode == 0
-    view = view_cards(project / "dist" / f"{DECK_STEM}-cards.html")
-    col = new_collection(tmp_path / "anki")
-    import_apkg(col, outputs(project)["apkg"])
-    card = next(col.get_card(c) for c in col.find_cards('"Id:pod" "Term:Pod"') if col.get_card(c).ord == 0)
+    view, card, col = _pod_card(project, tmp_path, 1)
     assert "쿠버네티스 스터디::object / object / object " in shown(card.answer())
     assert " / Cloze / k8s-study-deck cloze" in shown(card.answer())
     assert shown(view[("pod/pod", 1)]["back"]) == shown(card.answer())
