@@ -98,7 +98,9 @@ def load(reads: Reads, entry: Entry, fig: Figure) -> Figure:
         raise FigureError(f"'{fig.file}' is named .{fig.file.rsplit('.', 1)[-1]} but its bytes are {kind.upper()}")
     if kind == "svg":
         clean = _clean_svg_once(data, reads)
-        return dataclasses.replace(fig, kind=kind, data=clean.data, size=clean.size, words=clean.words)
+        return dataclasses.replace(
+            fig, kind=kind, data=clean.data, size=clean.size, words=clean.words, text_px=clean.text_px
+        )
     return dataclasses.replace(fig, kind=kind, data=data, size=_raster_size(data, kind))
 
 
@@ -189,6 +191,7 @@ class CleanSvg:
     data: bytes
     size: tuple[float, float]
     words: str
+    text_px: float = 0.0  # its smallest text, in CSS px at its own size (0: no text)
 
 
 _cleaned: dict[tuple[str, tuple[str, ...]], CleanSvg] = {}
@@ -219,12 +222,21 @@ def clean_svg(data: bytes, reads: Reads | None = None) -> CleanSvg:
     size = _size(root)
     _check_references(root)
     words: list[str] = []
-    body = _serialise(root, _Outliner(reads), words, {}, top=True, size=size).encode("utf-8")
+    outliner = _Outliner(reads)
+    body = _serialise(root, outliner, words, {}, top=True, size=size).encode("utf-8")
     if len(body) > MAX_BYTES:
         raise FigureError(
             f"drawn with its text as outlines the SVG is {len(body):,} bytes; a figure may have at most {MAX_BYTES:,}"
         )
-    return CleanSvg(body, size, " ".join(words))
+    return CleanSvg(body, size, " ".join(words), outliner.smallest * _px_per_unit(root, size))
+
+
+def _px_per_unit(root: _Node, size: tuple[float, float]) -> float:
+    """CSS px per user unit at the figure's own size (the viewBox scaled to width x height)."""
+    parts = root.attrs.get("viewBox", "").replace(",", " ").split()
+    if len(parts) == 4 and float(parts[2]) > 0 and float(parts[3]) > 0:
+        return min(size[0] / float(parts[2]), size[1] / float(parts[3]))
+    return 1.0
 
 
 def _check_references(root: _Node) -> None:
@@ -522,6 +534,7 @@ class _Outliner:
         self._fonts: dict[str, _Face] = {}
         self._glyph_paths: dict[tuple[str, str], tuple[str, str]] = {}  # (font, glyph) -> (id, d)
         self.chars = 0  # characters drawn so far
+        self.smallest = 0.0  # the smallest font-size drawn, in user units (0: none yet)
 
     def font(self, mono: bool, bold: bool) -> _Face:
         from .fonts import FACES, MONO, SANS, font_data
@@ -613,6 +626,8 @@ class _Outliner:
 
     def _glyphs(self, node: _Node, text: str, style: dict, x: float, y: float, out: list) -> float:
         size = _font_size(style.get("font-size", "16"), node)
+        if text.strip():
+            self.smallest = min(self.smallest, size) if self.smallest else size
         weight = style.get("font-weight", "normal")
         bold = weight in ("bold", "bolder") or (weight.isdigit() and int(weight) >= 600)
         mono = bool(re.search(r"mono|coding|courier|consol", style.get("font-family", ""), re.I))

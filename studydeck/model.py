@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ class Figure:
     data: bytes = field(default=b"", repr=False)  # what the outputs carry: an SVG rebuilt clean
     size: tuple[float, float] = (0, 0)  # width, height in CSS px
     words: str = ""  # an SVG's text, for the card-quality checks
+    text_px: float = 0.0  # an SVG's smallest text in CSS px at its own size (0: none, or a raster)
 
     MIME = {"svg": "image/svg+xml", "png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 
@@ -43,6 +45,15 @@ class Figure:
     @property
     def data_url(self) -> str:
         return f"data:{self.mime};base64,{base64.b64encode(self.data).decode()}"
+
+    def readable(self, text_px: float = 12.0) -> tuple[int, int] | None:
+        """The smallest size (width, height in CSS px, rounded up) at which the figure's text is at
+        least text_px: a card never draws it smaller (a phone scrolls it sideways instead).
+        None for a figure without text (a raster's text is unknown)."""
+        if not self.text_px:
+            return None
+        scale = text_px / self.text_px
+        return math.ceil(self.size[0] * scale), math.ceil(self.size[1] * scale)
 
     def view(self) -> dict:
         """What templates/_figure.html.j2 shows."""

@@ -207,12 +207,16 @@ def _answers(tree: tuple) -> tuple[tuple[int, str], ...]:
 
 
 def figure_html(figure: Figure) -> str:
-    """A figure as a card shows it: the image from the deck's media, its caption under it."""
+    """A figure as a card shows it: the image from the deck's media, its caption under it. An SVG
+    with text carries the size at which that text is 12 px (--sd-w, --sd-h): the card CSS never
+    draws it smaller, and a phone scrolls it sideways instead (templates/card/card.css)."""
     width, height = (round(v) for v in figure.size)
     caption = f"<figcaption>{anki_text(figure.caption)}</figcaption>" if figure.caption else ""
+    readable = figure.readable()
+    style = f' style="--sd-w: {readable[0]}px; --sd-h: {readable[1]}px"' if readable else ""
     return (
         f'<figure class="figure"><img src="{figure.media}" alt="{anki_text(figure.alt)}" '
-        f'width="{width}" height="{height}">{caption}</figure>'
+        f'width="{width}" height="{height}"{style}>{caption}</figure>'
     )
 
 
