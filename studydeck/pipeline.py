@@ -10,10 +10,12 @@ from pathlib import Path
 
 from . import cache, layout
 from .errors import Problem
+from .lock import LOCK_NAME
 from .model import Options
 from .outputs import Made, registry
 from .project import Project, gather
 from .reads import Reads
+from .schema import SCHEMA_NAME
 from .write import recover, write_all
 
 Say = Callable[[str], None]
@@ -36,7 +38,8 @@ class Result:
 def build(options: Options, say: Say = print, report: Report | None = None) -> Result:
     """Build the outputs from entries/ (or only check them). say(stage) and report(document, step)
     tell the user what happens."""
-    if not options.check and (finished := recover(options.out)):
+    extras = (options.root / LOCK_NAME, options.root / SCHEMA_NAME)
+    if not options.check and (finished := recover(options.out, extras)):
         say(f"finished writing {finished} file(s) that an interrupted build had left half written")
     record = cache.record(options.root, options.out)
     if not options.check and (last := record.unchanged(options)):  # nothing changed since the last build

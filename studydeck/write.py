@@ -129,17 +129,23 @@ def _keep(final: Path, backup: Path) -> None:
         shutil.copy2(final, backup)
 
 
-def recover(out_dir: Path) -> int:
-    """Finish a swap a killed build left half done, and drop its leftovers; the files completed."""
+MAX_JOURNAL = 1 << 20  # bytes: a journal lists a few file names
+
+
+def recover(out_dir: Path, extras: tuple[Path, ...] = ()) -> int:
+    """Finish a swap a killed build left half done, and drop its leftovers; the files completed.
+
+    The journal is read back from disk, so it is untrusted (a cloned repository or an archive can
+    carry one): it is followed only if it names exactly what write_all could have staged, i.e.
+    plain files of out_dir or one of `extras` (the project's entries.lock and schema), each staged
+    beside its target as `.<name>.<token>.new` under one token. Anything else is refused, and
+    nothing is moved."""
     journal = out_dir / JOURNAL
     completed, pairs = 0, []
-    if journal.is_file():
-        try:
-            pairs = [(Path(new), Path(final)) for new, final in json.loads(journal.read_text("utf-8"))]
-        except (OSError, ValueError, TypeError):
-            pairs = []
+    if os.path.lexists(journal):
+        pairs = _journal_pairs(journal, out_dir, extras)
         for new, final in pairs:
-            if new.exists():
+            if new.is_file() and not new.is_symlink():
                 os.replace(new, final)
                 completed += 1
         journal.unlink(missing_ok=True)
@@ -149,3 +155,52 @@ def recover(out_dir: Path) -> int:
                 if _STAGED.match(leftover.name):
                     leftover.unlink(missing_ok=True)
     return completed
+
+
+def _journal_pairs(journal: Path, out_dir: Path, extras: tuple[Path, ...]) -> list[tuple[Path, Path]]:
+    """The (staged, target) pairs of a journal this tool wrote; BuildError for any other file."""
+    where = _shown(journal)
+
+    def refuse(why: str) -> BuildError:
+        return BuildError(
+            f"{where}: {why}; it is not a journal a build of this project wrote, so nothing was moved "
+            "(delete it to build)"
+        )
+
+    info = journal.lstat()
+    if journal.is_symlink() or not journal.is_file():
+        raise refuse("it is a link or not a regular file")
+    if info.st_size > MAX_JOURNAL:
+        raise refuse(f"it is {info.st_size:,} bytes")
+    try:
+        raw = json.loads(journal.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return []  # cut short while it was written: the swap had not begun, the staged files are dropped
+    if not isinstance(raw, list) or not all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(s, str) for s in p) for p in raw
+    ):
+        raise refuse("it does not hold a list of [staged, target] file names")
+    allowed = {os.path.abspath(p) for p in extras}
+    pairs, tokens = [], set()
+    for new_s, final_s in raw:
+        new, final = Path(new_s), Path(final_s)
+        in_out = Path(os.path.abspath(final)).parent == Path(os.path.abspath(out_dir)) and not final.name.startswith(
+            "."
+        )
+        if ".." in final.parts or not (in_out or os.path.abspath(final) in allowed):
+            raise refuse(f"it names {final_s[:200]!r}, which no build writes")
+        m = re.fullmatch(rf"\.{re.escape(final.name)}\.([0-9a-f]{{12}})\.new", new.name)
+        if new.parent != final.parent or not m:
+            raise refuse(f"it names {new_s[:200]!r} as staged for {final.name!r}, which no build stages")
+        tokens.add(m.group(1))
+        pairs.append((new, final))
+    if len(tokens) > 1:
+        raise refuse("its files come from more than one build")
+    return pairs
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)

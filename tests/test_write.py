@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -69,7 +70,7 @@ def test_a_build_killed_between_two_renames_is_finished_by_the_next(tmp_path):
     done = subprocess.run([sys.executable, "-c", KILLED_MID_SWAP, str(out)], cwd=ROOT)
     assert done.returncode == 9
     assert (out / "a.pdf").read_bytes() == b"new a" and (out / "b.apkg").read_bytes() == b"old b"  # mixed
-    assert write.recover(out) == 2
+    assert write.recover(out, (tmp_path / "entries.lock",)) == 2
     assert _snapshot(out) == {"a.pdf": b"new a", "b.apkg": b"new b"}
     assert (tmp_path / "entries.lock").read_bytes() == b"new lock"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "entries.lock"]  # no backups left
@@ -251,3 +252,84 @@ def test_a_build_leaves_nothing_in_the_temporary_folder(tmp_path):
     done = run_build(project, env={"TMPDIR": str(scratch)})
     assert done.returncode == 0, done.stderr
     assert list(scratch.iterdir()) == []
+
+
+HOSTILE_JOURNALS = {
+    "outside": lambda d, home: [[str(d / ".payload.0123456789ab.new"), str(home / ".bashrc")]],
+    "traversal": lambda d, home: [[str(d / ".x.0123456789ab.new"), str(d / ".." / ".." / "x")]],
+    "not-staged-name": lambda d, home: [[str(d / "payload"), str(d / "CHANGES.md")]],
+    "staged-elsewhere": lambda d, home: [[str(home / ".CHANGES.md.0123456789ab.new"), str(d / "CHANGES.md")]],
+    "two-builds": lambda d, home: [
+        [str(d / ".a.md.0123456789ab.new"), str(d / "a.md")],
+        [str(d / ".b.md.ba9876543210.new"), str(d / "b.md")],
+    ],
+    "hidden-target": lambda d, home: [[str(d / "..studydeck-cache.0123456789ab.new"), str(d / ".studydeck-cache")]],
+    "not-pairs": lambda d, home: {"new": "x"},
+}
+
+
+@pytest.mark.parametrize("form", sorted(HOSTILE_JOURNALS))
+def test_a_journal_naming_what_no_build_stages_is_refused_and_nothing_moves(tmp_path, form):
+    out, home = tmp_path / "project" / "dist", tmp_path / "home"
+    out.mkdir(parents=True)
+    home.mkdir()
+    (home / ".bashrc").write_bytes(b"mine")
+    for name in (".payload.0123456789ab.new", "payload", ".CHANGES.md.0123456789ab.new"):
+        (out / name).write_bytes(b"attack")
+    (home / ".CHANGES.md.0123456789ab.new").write_bytes(b"attack")
+    journal = out / write.JOURNAL
+    journal.write_text(json.dumps(HOSTILE_JOURNALS[form](out, home)), "utf-8")
+    before = _snapshot(out), _snapshot(home)
+    with pytest.raises(BuildError) as err:
+        write.recover(out, (tmp_path / "project" / "entries.lock",))
+    assert str(err.value).startswith(f"{journal}: ")
+    assert str(err.value).endswith(
+        "it is not a journal a build of this project wrote, so nothing was moved (delete it to build)"
+    )
+    assert (_snapshot(out), _snapshot(home)) == before
+
+
+def test_a_journal_that_is_a_link_a_folder_or_enormous_is_refused(tmp_path):
+    out = tmp_path / "dist"
+    out.mkdir()
+    journal = out / write.JOURNAL
+    (tmp_path / "elsewhere.json").write_text("[]", "utf-8")
+    journal.symlink_to(tmp_path / "elsewhere.json")
+    with pytest.raises(BuildError, match="it is a link or not a regular file"):
+        write.recover(out)
+    journal.unlink()
+    journal.mkdir()
+    with pytest.raises(BuildError, match="it is a link or not a regular file"):
+        write.recover(out)
+    journal.rmdir()
+    journal.write_bytes(b"[" + b" " * write.MAX_JOURNAL + b"]")
+    with pytest.raises(BuildError, match=r"it is 1,048,578 bytes"):
+        write.recover(out)
+    assert (tmp_path / "elsewhere.json").read_text("utf-8") == "[]"
+
+
+def test_a_journal_cut_short_while_written_drops_the_staged_files(tmp_path):
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "a.pdf").write_bytes(b"old a")
+    (out / ".a.pdf.0123456789ab.new").write_bytes(b"new a")
+    (out / write.JOURNAL).write_text('[["' + str(out / ".a.pdf.0123456789ab.new"), "utf-8")
+    assert write.recover(out) == 0
+    assert _snapshot(out) == {"a.pdf": b"old a"}
+
+
+def test_build_py_refuses_a_hostile_journal_in_one_line(tmp_path):
+    project = copy_project(tmp_path / "p")
+    dist = project / "dist"
+    dist.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"mine")
+    (dist / ".payload.0123456789ab.new").write_bytes(b"attack")
+    (dist / write.JOURNAL).write_text(json.dumps([[str(dist / ".payload.0123456789ab.new"), str(victim)]]), "utf-8")
+    done = run_build(project, "--only", "deck")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"dist/{write.JOURNAL}: it names {str(victim)!r}, which no build writes; it is not a journal a build of "
+        "this project wrote, so nothing was moved (delete it to build)"
+    )
+    assert victim.read_bytes() == b"mine"
