@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import markup
+from .jinja import template_text
 from .model import Config, Entry, Figure
 from .reads import Reads
 
@@ -104,7 +105,7 @@ def notetype(reads: Reads, templates: Path, config: Config, font_css: str = "") 
     """Our cloze notetype; its text lives in templates/card/, and font_css (the @font-face rules
     of the fonts the deck carries) goes before its CSS. With a source URL, the back links each
     card's entry file (entries/<id>.yaml) there: in the template, so no note changes with it."""
-    front, back, css = (reads.text(templates / "card" / name) for name in CARD_FILES)
+    front, back, css = (template_text(reads, templates, f"card/{name}") for name in CARD_FILES)
     source_url, link = config.source_url, ""
     if source_url:
         link = (
@@ -148,7 +149,7 @@ def characters(
             code.update(*(n.text for n in _code_nodes(tree)))
     for path in reads.files(templates):
         if path.suffix in (".html", ".j2", ".css", ".js"):
-            text.update(reads.text(path))
+            text.update(template_text(reads, templates, path.relative_to(templates).as_posix()))
     return frozenset(c for c in text if not c.isspace()), frozenset(c for c in code if not c.isspace())
 
 

@@ -47,6 +47,9 @@ def build(options: Options, say: Say = print, report: Report | None = None) -> R
     # 1. Gather: every entry, identity and time is settled, and every check run, before anything is made.
     reads = Reads(options.root)
     project = gather(options, reads)
+    outputs = registry()
+    for output in outputs:  # every output's refusals, whatever is made: one verdict for every command
+        output.check(project)
     result = Result(
         len(project.entries),
         len(project.notes),
@@ -57,7 +60,7 @@ def build(options: Options, say: Say = print, report: Report | None = None) -> R
     if options.check:
         return result
     # 2. Make every output that changed, in memory; a failure here leaves the output folder untouched.
-    files = make(project, record, result, say, report)
+    files = make(project, outputs, record, result, say, report)
     # 3. Write all outputs and the identities they were built with (and the entries' schema), or none.
     stale = project.stale()
     result.written = write_all(options.out, files, stale)
@@ -68,12 +71,14 @@ def build(options: Options, say: Say = print, report: Report | None = None) -> R
     return result
 
 
-def make(project: Project, record: cache.Record, result: Result, say: Say, report: Report | None) -> dict[str, bytes]:
+def make(
+    project: Project, outputs: list, record: cache.Record, result: Result, say: Say, report: Report | None
+) -> dict[str, bytes]:
     """Every wanted output's files: reused when its key says nothing changed, made otherwise;
     the PDFs in worker processes, started first, while the others are made here."""
     out, files = project.options.out, {}
     todo = []
-    for output in [o for o in registry() if o.wanted(project.options)]:
+    for output in [o for o in outputs if o.wanted(project.options)]:
         key = output.key(project)
         if key is None or not _reused(output, key, project, record, result):
             todo.append((output, key))

@@ -16,7 +16,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from . import markup
-from .jinja import environment
+from .jinja import environment, template_text
 from .model import PAPERS, Config, Entry, Figure, PrintOptions
 from .reads import Reads
 from .typeset import Blank, to_sheet
@@ -100,7 +100,7 @@ def render(
         "side": opts.SIDE_MARGIN_MM,
         "gap": opts.COLUMN_GAP_MM,
         "body_pt": opts.BODY_PT,
-        "css": Markup(reads.text(templates / "sheet.css")),
+        "css": Markup(template_text(reads, templates, "sheet.css")),
     }
     if kind == "sheet":
         sections = [(g, [_sheet_entry(e, titles) for e in entries if e.group == g.name]) for g in config.groups]

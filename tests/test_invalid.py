@@ -144,5 +144,9 @@ def test_a_failure_while_making_the_sheet_leaves_dist_untouched(tmp_path):
     template = project / "templates" / "sheet.html.j2"
     template.write_text(template.read_text("utf-8").replace("{{ e.title }}", "{{ e.no_such_field }}"), "utf-8")
     done = run_build(project)
-    assert done.returncode != 0
+    line = template.read_text("utf-8").split("{{ e.no_such_field }}")[0].count("\n") + 1
+    assert (done.returncode, done.stderr) == (
+        1,
+        f"templates/sheet.html.j2:{line}: UndefinedError: 'dict object' has no attribute 'no_such_field'\n",
+    )
     assert {p.name: p.read_bytes() for p in (project / "dist").iterdir()} == before

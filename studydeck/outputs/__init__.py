@@ -37,6 +37,10 @@ class Output:
         """The names it writes in the output folder, for these options."""
         raise NotImplementedError
 
+    def check(self, project) -> None:
+        """Raise every refusal making it could raise (a template it cannot render, ...), whatever
+        this build makes: --check and --only give the verdict a full build gives."""
+
     def key(self, project) -> str | None:
         """A digest of everything its bytes are made from; None for a cheap output."""
         return None

@@ -18,7 +18,7 @@ from .. import fonts
 from ..anki_template import TemplateError, check
 from ..anki_template import render as render_side
 from ..errors import BuildError, Problem
-from ..jinja import environment
+from ..jinja import environment, template_text
 from ..write import safe_stem
 from . import Made, Output
 
@@ -31,8 +31,19 @@ class Cards(Output):
     def files(self, project) -> list[str]:
         return [f"{safe_stem(project.config.deck)}-cards.html"]
 
+    def __init__(self):
+        self._page: str | None = None  # rendered once a build, by check() or make()
+
+    def check(self, project) -> None:
+        self._render(project)
+
     def make(self, project, say) -> Made:
-        return Made({self.files(project)[0]: page(project).encode()})
+        return Made({self.files(project)[0]: self._render(project).encode()})
+
+    def _render(self, project) -> str:
+        if self._page is None:
+            self._page = page(project)
+        return self._page
 
 
 def cards(project) -> list[dict]:
@@ -106,9 +117,9 @@ def page(project) -> str:
         ],
         css=Markup(
             fonts.css(project.web_fonts, url=fonts.WebFont.data_url)
-            + project.reads.text(project.templates / "card" / "card.css")
+            + template_text(project.reads, project.templates, "card/card.css")
         ),
-        view_css=Markup(project.reads.text(project.templates / "cards.css")),
+        view_css=Markup(template_text(project.reads, project.templates, "cards.css")),
         media=Markup(json.dumps(media).replace("</", "<\\/")),
     )
     return env.get_template("cards.html.j2").render(

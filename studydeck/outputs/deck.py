@@ -22,6 +22,11 @@ class Deck(Output):
         }
         return nt, media, notes.decks(project.config)
 
+    def check(self, project) -> None:
+        from .cards import check_templates
+
+        check_templates(project)  # a field Anki knows only once imported (CardID) is refused
+
     def key(self, project) -> str:
         nt, media, decks = self._parts(project)
         return cache.key(

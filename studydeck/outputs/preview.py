@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from .. import fonts
-from ..jinja import environment
+from ..jinja import environment, template_text
 from ..model import Config, Entry, PrintOptions
 from ..reads import Reads
 from ..typeset import to_sheet
@@ -31,17 +31,27 @@ class Preview(Output):
     def files(self, project) -> list[str]:
         return [f"{safe_stem(project.config.deck)}{project.options.printing.suffix()}.html"]
 
+    def __init__(self):
+        self._page: str | None = None  # rendered once a build, by check() or make()
+
+    def check(self, project) -> None:
+        self._render(project)
+
     def make(self, project, say) -> Made:
-        page = render(
-            project.entries,
-            project.config,
-            project.templates,
-            project.built,
-            project.options.printing,
-            project.web_fonts,
-            project.reads,
-        )
-        return Made({self.files(project)[0]: page.encode()})
+        return Made({self.files(project)[0]: self._render(project).encode()})
+
+    def _render(self, project) -> str:
+        if self._page is None:
+            self._page = render(
+                project.entries,
+                project.config,
+                project.templates,
+                project.built,
+                project.options.printing,
+                project.web_fonts,
+                project.reads,
+            )
+        return self._page
 
 
 def render(
@@ -73,7 +83,7 @@ def render(
             date=when.strftime("%Y-%m-%d"),
             count=len(shown),
             sections=sections,
-            css=Markup(font_css + reads.text(templates / "preview.css")),
+            css=Markup(font_css + template_text(reads, templates, "preview.css")),
         )
     )
 

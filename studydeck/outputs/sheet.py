@@ -33,6 +33,9 @@ class Sheet(Output):
             )
         return self._document
 
+    def check(self, project) -> None:
+        self.document(project)  # its templates, rendered
+
     def key(self, project) -> str:
         document = self.document(project)
         faces = [hashlib.sha256(fonts.font_data(project.reads, project.templates, f)).hexdigest() for f in fonts.FACES]
