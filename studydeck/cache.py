@@ -8,6 +8,14 @@ folder, with each output's key and the SHA-256 of the file written. An output is
 its key matches and the file in the output folder still has that hash, so a deleted or edited
 output is always remade. The record also holds every question the last build asked of its
 inputs (studydeck/reads.py) and its options: when all are the same, a build stops at the start.
+
+The record is read back from disk, so it is untrusted: an archive or a copied folder can carry
+one, and its questions would be asked again (git among them). So a record is signed with a key
+of this user's (in their own cache folder, never in the project) and is used only when the
+signature holds and its shape is right; any other record (corrupt, from another version, a
+link, a folder, too large, another user's or an attacker's) is ignored and everything is made
+again. It names the output folder relative to the project, so a copy of a built project (the
+same user's) is up to date.
 """
 
 from __future__ import annotations
@@ -15,8 +23,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import hmac
 import json
 import os
+import secrets
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -74,8 +84,18 @@ def _versions() -> str:
 
 
 def options_digest(options) -> str:
-    """Every field of the build's options, whatever fields there are."""
-    return key(dataclasses.asdict(options) | {"type": type(options).__qualname__})
+    """Every field of the build's options, whatever fields there are; paths inside the project
+    relative to it (a moved or copied project is the same build)."""
+    fields = {
+        name: _relative(options.root, value) if isinstance(value, Path) else value
+        for name, value in dataclasses.asdict(options).items()
+    }
+    return key(fields | {"type": type(options).__qualname__})
+
+
+def _relative(root: Path, path: Path) -> str:
+    path = Path(path)
+    return "./" + path.relative_to(root).as_posix() if path.is_absolute() and path.is_relative_to(root) else str(path)
 
 
 @dataclass
@@ -128,27 +148,137 @@ class Record:
         self.outputs[name] = {"key": output_key, "sha256": hashlib.sha256(data).hexdigest(), **extra}
 
     def save(self) -> bool:
-        """Write the record; False (with self.error) when the cache folder cannot hold it. The
-        cache only saves time, so that never fails a build."""
-        data = {"outputs": self.outputs, "last": self.last}
+        """Write the record, signed; False (with self.error) when the cache folder cannot hold it
+        or there is no key to sign it with. The cache only saves time: that never fails a build."""
+        secret = _secret()
+        if secret is None:
+            self.error = "no key to sign it with in the user's cache folder"
+            return False
+        body = {"outputs": self.outputs, "last": self.last}
+        data = {"format": FORMAT, "mac": _mac(secret, body), "body": body}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", "utf-8")
-            os.replace(tmp, self.path)
+            write_atomic(self.path, (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode())
         except OSError as exc:
             self.error = exc.strerror or str(exc)
             return False
         return True
 
 
-def record(root: Path, out: Path) -> Record:
-    """The record for building root's project into out (read; empty when missing or unreadable)."""
-    name = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
-    path = root / CACHE_DIR / f"outputs-{name}.json"
+FORMAT = 2  # of the record file: another format is ignored
+MAX_RECORD = 64 << 20  # bytes: a record lists reads and outputs; a larger file is not one of ours
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """path's new content, whole or not at all, under a temporary name no other build shares."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        data = json.loads(path.read_text("utf-8"))
-        outputs, last = dict(data["outputs"]), dict(data["last"])
-    except (OSError, ValueError, KeyError, TypeError):
-        outputs, last = {}, {}
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_signed(path: Path, data: bytes) -> None:
+    """A cache file whose bytes go into an output (a font subset): signed with this user's key."""
+    secret = _secret()
+    if secret is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, hmac.new(secret, data, hashlib.sha256).hexdigest().encode() + b"\n" + data)
+
+
+def read_signed(path: Path, limit: int) -> bytes | None:
+    """What write_signed wrote, or None for anything else (missing, a link, too large, altered)."""
+    secret = _secret()
+    try:
+        if secret is None or path.is_symlink() or not path.is_file() or path.lstat().st_size > limit + 65:
+            return None
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    mac, data = raw[:64], raw[65:]
+    good = hmac.new(secret, data, hashlib.sha256).hexdigest().encode()
+    return data if raw[64:65] == b"\n" and hmac.compare_digest(mac, good) else None
+
+
+def _mac(secret: bytes, body: dict) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(secret, canonical.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
+
+
+def _secret() -> bytes | None:
+    """This user's key for signing build records (made once, readable by the user alone)."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "studydeck"
+    path = folder / "record-key"
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as fh:
+                data = fh.read(65)
+            return data if len(data) == 64 else None
+        except FileNotFoundError:
+            try:
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(secrets.token_hex(32).encode())
+            except FileExistsError:
+                continue  # another build made it first: read theirs
+            except OSError:
+                return None
+        except (OSError, RuntimeError, RecursionError):
+            return None
+    return None
+
+
+def record(root: Path, out: Path) -> Record:
+    """The record for building root's project into out: read, and empty unless it is intact and
+    signed with this user's key (see the module's docstring)."""
+    out_key = _relative(root.resolve(), out.resolve())
+    name = hashlib.sha256(out_key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    path = root / CACHE_DIR / f"outputs-{name}.json"
+    outputs, last = _read(path)
     return Record(path, out, outputs, last)
+
+
+def _read(path: Path) -> tuple[dict, dict]:
+    try:
+        info = path.lstat()
+        if not path.is_file() or path.is_symlink() or info.st_size > MAX_RECORD:
+            return {}, {}
+        data = json.loads(path.read_bytes().decode("utf-8"))
+        secret = _secret()
+        if (
+            secret is None
+            or not isinstance(data, dict)
+            or data.get("format") != FORMAT
+            or not isinstance(data.get("mac"), str)
+            or not hmac.compare_digest(data["mac"], _mac(secret, data.get("body")))
+        ):
+            return {}, {}
+        outputs, last = data["body"]["outputs"], data["body"]["last"]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return {}, {}
+    if not _shaped(outputs, last):
+        return {}, {}
+    return outputs, last
+
+
+def _shaped(outputs, last) -> bool:
+    """The record's shape as save() writes it (a signed record of an older version may differ)."""
+    if not isinstance(outputs, dict) or not all(isinstance(v, dict) for v in outputs.values()):
+        return False
+    if not isinstance(last, dict):
+        return False
+    if not last:
+        return True
+    return (
+        isinstance(last.get("reads"), dict)
+        and all(isinstance(v, str) for v in last["reads"].values())
+        and isinstance(last.get("files"), dict)
+        and all(isinstance(v, str) for v in last["files"].values())
+        and isinstance(last.get("result"), dict)
+    )
