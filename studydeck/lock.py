@@ -74,6 +74,9 @@ class Lock:
         return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
+MAX_LOCK = 32 << 20  # bytes: about 30 times the lock of 1,000 entries
+
+
 def read_lock(reads: Reads) -> Lock:
     path = reads.root / LOCK_NAME
     if not reads.exists(path):
@@ -96,6 +99,10 @@ def read_lock_file(reads: Reads, path: Path, shown: str | None = None) -> Lock:
             f"is not a readable {LOCK_NAME}; give one from an earlier release (git show v1.0.0:{LOCK_NAME} > old.lock)"
         )
     try:
+        if shown == LOCK_NAME and path.is_symlink():  # the project's own: a link could lead anywhere
+            raise BuildError(f"{shown}: is a link; the lock is a file of the project: {fix.split('; ', 1)[1]}")
+        if (size := path.stat().st_size) > MAX_LOCK:
+            raise BuildError(f"{shown}: {size:,} bytes, over {MAX_LOCK:,}; {fix.split('; ', 1)[1]}")
         data = reads.bytes(path)
     except OSError as exc:
         raise BuildError(f"{shown}: cannot read it ({exc.strerror})") from None
@@ -104,6 +111,8 @@ def read_lock_file(reads: Reads, path: Path, shown: str | None = None) -> Lock:
     try:
         text = data.decode("utf-8")
         doc = json.loads(text)
+    except RecursionError:
+        raise BuildError(f"{shown}: nested too deeply to be a lock; {fix.split('; ', 1)[1]}") from None
     except UnicodeDecodeError as exc:
         raise BuildError(f"{shown}: not UTF-8 at byte {exc.start}; {fix.split('; ', 1)[1]}") from None
     except json.JSONDecodeError as exc:

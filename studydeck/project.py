@@ -58,9 +58,16 @@ class Project:
         """The project's own files this build brings up to date: entries.lock, entries/schema.json."""
         out = {}
         for path, data in ((self.root / lock.LOCK_NAME, self.lock_bytes), (self.root / SCHEMA_NAME, self.schema)):
-            if not self.reads.exists(path) or self.reads.bytes(path) != data:
-                out[path] = data
+            if not self.reads.exists(path) or _read_or_none(self.reads, path) != data:
+                out[path] = data  # a folder or an unreadable file there: the write says so in one line
         return out
+
+
+def _read_or_none(reads: Reads, path: Path) -> bytes | None:
+    try:
+        return reads.bytes(path)
+    except OSError:
+        return None
 
 
 def gather(options: Options, reads: Reads) -> Project:

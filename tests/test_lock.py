@@ -108,3 +108,46 @@ def test_check_finds_what_a_deck_only_build_would_not_print(tmp_path):
         done = run_build(project, *args)
         assert done.returncode == 1, args
         assert "not in the bundled font" in done.stderr
+
+
+LOCK_FORMS = {
+    "link": (
+        lambda p: (p.unlink(), p.symlink_to("/etc/hostname")),
+        "entries.lock: is a link; the lock is a file of the project: restore it from git (git checkout -- entries.lock)",
+    ),
+    "folder": (lambda p: (p.unlink(), p.mkdir()), "entries.lock: cannot read it (Is a directory)"),
+    "enormous": (
+        lambda p: p.write_bytes(b" " * (33 << 20)),
+        "entries.lock: 34,603,008 bytes, over 33,554,432; restore it from git (git checkout -- entries.lock)",
+    ),
+    "deep": (
+        lambda p: p.write_text("[" * 100_000 + "]" * 100_000, "utf-8"),
+        "entries.lock: nested too deeply to be a lock; restore it from git (git checkout -- entries.lock)",
+    ),
+    "binary": (
+        lambda p: p.write_bytes(b"\xff\xfe\x00garbage"),
+        "entries.lock: not UTF-8 at byte 0; restore it from git (git checkout -- entries.lock)",
+    ),
+    "future": (
+        lambda p: p.write_text(json.dumps({**json.loads(p.read_text("utf-8")), "format": 99}), "utf-8"),
+        "entries.lock is damaged; restore it from git (git checkout -- entries.lock)",
+    ),
+}
+
+
+@pytest.mark.parametrize("form", sorted(LOCK_FORMS))
+def test_a_lock_in_any_bad_form_is_one_line(tmp_path, form):
+    from studydeck.errors import BuildError
+    from studydeck.lock import read_lock
+    from studydeck.reads import Reads
+
+    root = tmp_path / "p"
+    root.mkdir()
+    from conftest import ROOT
+
+    (root / "entries.lock").write_bytes((ROOT / "entries.lock").read_bytes())
+    damage, message = LOCK_FORMS[form]
+    damage(root / "entries.lock")
+    with pytest.raises(BuildError) as err:
+        read_lock(Reads(root))
+    assert str(err.value).splitlines()[-1] == message
