@@ -9,7 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .errors import StudydeckError, UsageError
+from .errors import StudydeckError, UsageError, shown
 from .model import MAX_COLUMNS, PAPERS, Options, PrintOptions
 from .outputs import registry
 
@@ -163,12 +163,12 @@ def _watch(args) -> int:
         if not 0 <= args.port <= 65535:
             raise UsageError(f"--port {args.port}: give a port from 1 to 65535 (0: a free one)")
         options = _options(args)
-        return watch.run(options, _build_args(args), lambda line: print(line, flush=True), args.port)
+        return watch.run(options, _build_args(args), lambda line: print(shown(line), flush=True), args.port)
     except StudydeckError as exc:
         _report(exc)
         return exc.exit_code
     except OSError as exc:
-        print(f"error: cannot serve the preview: {exc.strerror or exc}", file=sys.stderr)
+        print(shown(f"error: cannot serve the preview: {exc.strerror or exc}"), file=sys.stderr)
         return 2
 
 
@@ -210,7 +210,7 @@ def _output_folder(root: Path, given: str | None) -> Path:
 
 
 def _report(exc: StudydeckError) -> None:
-    print(f"error: {exc}" if isinstance(exc, UsageError) else str(exc), file=sys.stderr)
+    print(f"error: {shown(str(exc))}" if isinstance(exc, UsageError) else str(exc), file=sys.stderr)
     _annotate(exc.problems)
 
 

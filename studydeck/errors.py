@@ -6,7 +6,27 @@ file:line:col lines, then its message) and exits with its exit_code, never with 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# What a terminal or a CI log would act on rather than show: C0 and C1 controls (ESC sequences
+# rewrite the screen or the window title; a newline starts a line GitHub Actions reads as a
+# workflow command such as ::error:: or ::add-mask::), DEL, the line and paragraph separators
+# and the bidi controls that reorder what is shown ("Trojan Source").
+_LIVE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """Text as data for a terminal or a log: every character that would act is shown escaped
+    (ESC as \\x1b, a newline as \\n), so a message is always the one line it was made as."""
+    return _LIVE.sub(lambda m: _NAMED.get(m.group()) or _code(ord(m.group())), text)
+
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _code(point: int) -> str:
+    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"
 
 
 @dataclass(frozen=True, order=True)
@@ -27,17 +47,18 @@ class Problem:
             if self.col:
                 where += f":{self.col}"
         message = f"warning: {self.message}" if self.severity == "warning" else self.message
-        return f"{where}: {self.field}: {message}" if self.field else f"{where}: {message}"
+        line = f"{where}: {self.field}: {message}" if self.field else f"{where}: {message}"
+        return shown(line)
 
     def annotation(self) -> str:
         """The same problem as a GitHub Actions workflow command."""
-        attrs = f"file={_escape(self.path, property=True)}"
+        attrs = f"file={_escape(shown(self.path), property=True)}"
         if self.line:
             attrs += f",line={self.line}"
             if self.col:
                 attrs += f",col={self.col}"
         text = f"{self.field}: {self.message}" if self.field else self.message
-        return f"::{self.severity} {attrs}::{_escape(text)}"
+        return f"::{self.severity} {attrs}::{_escape(shown(text))}"
 
 
 def _escape(text: str, property: bool = False) -> str:
@@ -62,7 +83,7 @@ class BuildError(StudydeckError):
 
     def __str__(self) -> str:
         lines = [str(p) for p in self.problems]
-        head = self.args[0]
+        head = shown(self.args[0])
         return "\n".join(lines + [head]) if lines else head
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from .errors import shown
+
 
 class Reporter:
     """say(stage) for each stage; report(document, what) for a document's layout progress.
@@ -46,6 +48,7 @@ class Reporter:
     def say(self, stage: str) -> None:
         if self.quiet:
             return
+        stage = shown(stage)  # a file name or entry text in it never acts on the terminal or the log
         if self._progress is None:
             print(stage, flush=True)
         else:
@@ -57,6 +60,9 @@ class Reporter:
             self._task(document or "build", f"{document}: {what}" if document else what)
 
     def _task(self, key: str, text: str) -> None:
+        from rich.markup import escape
+
+        text = escape(shown(text))  # '[red]' in a file name is text, not rich's markup
         if key not in self._tasks:
             self._tasks[key] = self._progress.add_task(text, total=None)
         else:
