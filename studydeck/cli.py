@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     if threading.current_thread() is threading.main_thread():  # `kill` stops a build as Ctrl-C does:
         signal.signal(signal.SIGTERM, _interrupt)  # workers and temporary files go with it
+        if hasattr(signal, "SIGHUP"):  # a terminal closing ends the build as Ctrl-C does
+            signal.signal(signal.SIGHUP, _interrupt)
     if args.watch:
         return _watch(args)
     reporter = Reporter(quiet=args.quiet)

@@ -9,6 +9,7 @@ they are started by fork, forkserver or spawn (the default on macOS and Windows)
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import shutil
@@ -122,7 +123,7 @@ class Pending:
             self._queue = context.SimpleQueue() if report else None
             _remove_stale_scratch()
             # the workers' temporary files, removed here (or by a later build if this one is killed)
-            self._scratch = tempfile.mkdtemp(prefix=f"studydeck-{os.getpid()}-")
+            self._scratch = _make_scratch()
             self._pool = ProcessPoolExecutor(
                 min(len(documents), os.cpu_count() or 1),
                 mp_context=context,
@@ -172,11 +173,62 @@ class Pending:
 _QUEUE = None
 
 
+SCRATCH_PREFIX = "studydeck-scratch-"
+SCRATCH_MARK = ".studydeck-scratch.json"  # in each scratch folder: whose it is
+
+
+def _make_scratch() -> str:
+    """A temporary folder for the workers, marked with who made it (see _remove_stale_scratch)."""
+    folder = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
+    with open(os.path.join(folder, SCRATCH_MARK), "w", encoding="utf-8") as fh:
+        json.dump(_me(os.getpid()), fh)
+    return folder
+
+
+def _me(pid: int) -> dict:
+    """What tells one process from every other, on this machine, in this PID namespace, since boot."""
+
+    def read(path: str) -> str:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                return fh.read().strip()
+        except OSError:
+            return ""
+
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        namespace = ""
+    stat = read(f"/proc/{pid}/stat")
+    start = stat.rsplit(")", 1)[-1].split()[19] if stat else ""  # field 22: the start time, in ticks
+    return {
+        "pid": pid,
+        "uid": os.getuid() if hasattr(os, "getuid") else -1,
+        "start": start,
+        "namespace": namespace,
+        "boot": read("/proc/sys/kernel/random/boot_id"),
+    }
+
+
 def _remove_stale_scratch() -> None:
-    """Temporary folders of builds that were killed (their process is gone)."""
-    for folder in Path(tempfile.gettempdir()).glob("studydeck-*-*"):
-        pid = folder.name.split("-")[1]
-        if pid.isdigit() and not _alive(int(pid)):
+    """Scratch folders of builds that were killed, and only those: a folder is removed when its
+    mark says it is this user's, from this PID namespace and boot, and its process is gone (or
+    the PID now belongs to a process that started later). Anything else in the temporary folder
+    (another program's studydeck-2024-backup, a live build in another container) is left alone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        try:
+            if folder.is_symlink() or not folder.is_dir():
+                continue
+            mark = json.loads((folder / SCRATCH_MARK).read_text("utf-8"))
+            pid = mark["pid"]
+            if not isinstance(pid, int) or isinstance(pid, bool) or folder.name.split("-")[2] != str(pid):
+                continue
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            continue
+        me = _me(os.getpid())
+        if any(mark.get(k) != me[k] for k in ("uid", "namespace", "boot")):
+            continue
+        if not _alive(pid) or (mark.get("start") and _me(pid)["start"] not in ("", mark["start"])):
             shutil.rmtree(folder, ignore_errors=True)
 
 

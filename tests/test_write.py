@@ -209,7 +209,9 @@ def big_project(tmp_path_factory):
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads worker processes from /proc (Linux)")
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["INT", "TERM", "KILL"])
+@pytest.mark.parametrize(
+    "how", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL], ids=["INT", "TERM", "HUP", "KILL"]
+)
 def test_stopping_the_build_stops_its_workers_and_leaves_no_files(big_project, tmp_path, how):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
@@ -333,3 +335,36 @@ def test_build_py_refuses_a_hostile_journal_in_one_line(tmp_path):
         "this project wrote, so nothing was moved (delete it to build)"
     )
     assert victim.read_bytes() == b"mine"
+
+
+def test_only_scratch_folders_of_dead_builds_of_this_user_and_namespace_are_removed(tmp_path, monkeypatch):
+    import tempfile as tf
+
+    from studydeck import layout
+
+    monkeypatch.setattr(tf, "tempdir", str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = int(dead.stdout)
+    me = layout._me(os.getpid())
+
+    def folder(name, mark=None):
+        path = tmp_path / name
+        path.mkdir()
+        (path / "data").write_text("x", "utf-8")
+        if mark is not None:
+            (path / layout.SCRATCH_MARK).write_text(json.dumps(mark), "utf-8")
+        return path
+
+    stale = folder(f"studydeck-scratch-{gone}-abc", {**me, "pid": gone, "start": "1"})
+    kept = [
+        folder("studydeck-2024-backup"),
+        folder(f"studydeck-{gone}-old"),
+        folder(f"studydeck-scratch-{gone}-nomark"),
+        folder(f"studydeck-scratch-{gone}-other-ns", {**me, "pid": gone, "namespace": "pid:[1]"}),
+        folder(f"studydeck-scratch-{gone}-other-boot", {**me, "pid": gone, "boot": "another"}),
+        folder(f"studydeck-scratch-{os.getpid()}-live", me),
+        folder(f"studydeck-scratch-{gone}-lies", {**me, "pid": os.getpid()}),
+    ]
+    layout._remove_stale_scratch()
+    assert not stale.exists()
+    assert [p.exists() for p in kept] == [True] * len(kept)
