@@ -68,7 +68,7 @@ class Side:
     clozes: tuple[dict, ...]  # {"text", "ordinal", "top", "bottom", "left", "right"} (viewport coordinates)
     answer_anchor: dict | None  # the rect of #answer (what the reviewer scrolls to), if any
     content_height: float  # from the top of the page to the bottom of the card
-    images: tuple[dict, ...]  # {"src", "loaded"}
+    images: tuple[dict, ...]  # {"src", "loaded", "drawn": content width px, "readable": its --sd-w px}
     fonts: tuple[str, ...]  # the font families the page has loaded
     body_class: str
     html_class: str
@@ -196,8 +196,10 @@ MEASURE_JS = """
       text: el.textContent, ordinal: Number(el.dataset.ordinal), ...rect(el)})),
     answer_anchor: anchor ? rect(anchor) : null,
     content_height: document.getElementById("qa").getBoundingClientRect().bottom + window.scrollY,
-    images: [...document.querySelectorAll("#qa img")].map((img) => ({
-      src: img.getAttribute("src"), loaded: img.complete && img.naturalWidth > 0})),
+    images: [...document.querySelectorAll("#qa img")].map((img) => { const cs = getComputedStyle(img);
+      return {src: img.getAttribute("src"), loaded: img.complete && img.naturalWidth > 0,
+        drawn: img.getBoundingClientRect().width - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight),
+        readable: parseFloat(cs.getPropertyValue("--sd-w")) || 0}; }),
     fonts: [...new Set([...document.fonts].filter((f) => f.status === "loaded").map((f) => f.family))],
     body_class: document.body.className,
     html_class: root.className,

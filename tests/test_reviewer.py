@@ -104,3 +104,19 @@ def test_the_questions_blank_is_on_screen(reviewed):
     failing = [(s, c) for s in questions for c in s.off_screen()]
     if failing:
         pytest.fail(_report(failing, questions, "blanks off screen on the question"), pytrace=False)
+
+
+def test_no_page_scrolls_sideways_and_figure_text_is_never_under_12_px(reviewed):
+    """A figure wider than the card scrolls in its own box (its text stays at least 12 px, the
+    size the build computed from the SVG's smallest text); the page itself never scrolls sideways."""
+    _, sides, _ = reviewed
+    wide = [s.describe() + f": page {s.page[0]} px wide" for s in sides if s.page[0] > s.viewport[0]]
+    assert wide == []
+    small = [
+        f"{s.describe()}: {i['src']} drawn {i['drawn']:.0f} px, readable from {i['readable']:.0f} px"
+        for s in sides
+        for i in s.images
+        if i["drawn"] + 0.5 < i["readable"]
+    ]
+    assert small == []
+    assert any(i["readable"] for s in sides for i in s.images), "no figure with text was measured"
