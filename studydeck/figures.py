@@ -14,7 +14,9 @@ import dataclasses
 import functools
 import hashlib
 import io
+import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
@@ -69,7 +71,7 @@ def load_all(reads: Reads, entries: list[Entry]) -> tuple[list[Entry], list[Prob
 def load(reads: Reads, entry: Entry, fig: Figure) -> Figure:
     """The figure with its bytes (an SVG rebuilt clean), type and size."""
     root = reads.root
-    path = (root / entry.path).parent / fig.file
+    path = as_stored((root / entry.path).parent, fig.file)
     try:
         real = path.resolve()
         if not real.is_relative_to(root.resolve()):
@@ -102,6 +104,25 @@ def load(reads: Reads, entry: Entry, fig: Figure) -> Figure:
             fig, kind=kind, data=clean.data, size=clean.size, words=clean.words, text_px=clean.text_px
         )
     return dataclasses.replace(fig, kind=kind, data=data, size=_raster_size(data, kind))
+
+
+def as_stored(folder: Path, relative: str) -> Path:
+    """folder / relative as the file system stores it: entry text is NFC (as Anki stores it), but
+    macOS writes Hangul file names decomposed (NFD), so a component not found as written is
+    matched by its normalized form among its folder's names (only when exactly one matches)."""
+    path = folder
+    for part in Path(relative).parts:
+        candidate = path / part
+        if part not in ("..", ".") and not os.path.lexists(candidate):
+            wanted = unicodedata.normalize("NFC", part)
+            try:
+                found = [n for n in os.listdir(path) if unicodedata.normalize("NFC", n) == wanted]
+            except OSError:
+                found = []
+            if len(found) == 1:
+                candidate = path / found[0]
+        path = candidate
+    return path
 
 
 def sniff(data: bytes) -> str | None:

@@ -185,7 +185,14 @@ def _check(
     """One file loaded and checked on its own (or its problems), remembered for the process by
     its content and the settings it was checked with: watch mode rebuilds on every save, and
     only the saved file has changed."""
-    data = reads.bytes(path)
+    try:
+        data = reads.bytes(path)
+    except FileNotFoundError:  # listed a moment ago: renamed or deleted while the build reads
+        return [
+            Problem(rel, 0, 0, "", "the file disappeared while the build read it (renamed or deleted?); build again")
+        ]
+    except OSError as exc:
+        return [Problem(rel, 0, 0, "", f"cannot be read: {exc.strerror or exc}")]
     key = (rel, hashlib.sha256(data).hexdigest(), groups, hash(charset), charset is None)
     if key not in _checked:
         if len(_checked) > 20_000:

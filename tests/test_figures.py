@@ -387,3 +387,19 @@ def test_words_that_look_like_css_in_plain_attributes_are_kept():
     )
     out = figures.clean_svg(svg).data
     assert b'aria-label="Pod image (3) @ node"' in out and b"@media (prefers-color-scheme: dark)" in out
+
+
+def test_a_figure_whose_file_name_macos_decomposed_is_found(tmp_path, monkeypatch, capsys):
+    """macOS writes Hangul file names decomposed (NFD); the entry's text is NFC."""
+    import unicodedata
+
+    from studydeck import cli
+
+    project = copy_project(tmp_path / "p")
+    figures = project / "entries" / "figures"
+    (figures / "service.svg").rename(figures / unicodedata.normalize("NFD", "서비스.svg"))
+    entry = project / "entries" / "service-port.yaml"
+    entry.write_text(entry.read_text("utf-8").replace("figures/service.svg", "figures/서비스.svg"), "utf-8")
+    monkeypatch.chdir(project)
+    capsys.readouterr()
+    assert cli.main(["--check", "-q"]) == 0, capsys.readouterr().err

@@ -150,3 +150,24 @@ def test_a_failure_while_making_the_sheet_leaves_dist_untouched(tmp_path):
         f"templates/sheet.html.j2:{line}: UndefinedError: 'dict object' has no attribute 'no_such_field'\n",
     )
     assert {p.name: p.read_bytes() for p in (project / "dist").iterdir()} == before
+
+
+def test_an_entry_that_disappears_while_the_build_reads_is_one_line(tmp_path, monkeypatch, capsys):
+    """Listed, then renamed before it is read (an editor saving, a git checkout): one line."""
+    from studydeck import cli, reads
+
+    project = copy_project(tmp_path / "p")
+    read = reads.Reads.bytes
+
+    def racing(self, path):
+        if path.name == "pod.yaml":
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        return read(self, path)
+
+    monkeypatch.setattr(reads.Reads, "bytes", racing)
+    monkeypatch.chdir(project)
+    capsys.readouterr()
+    assert cli.main(["--check", "-q"]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "entries/pod.yaml: the file disappeared while the build read it (renamed or deleted?); build again"
+    )
