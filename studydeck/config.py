@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from urllib.parse import urlsplit
 
 from .errors import UsageError
@@ -57,6 +58,7 @@ def load_config(reads: Reads) -> Config:
     deck = _text(tool, "deck", "[tool.studydeck] deck")
     if "::" in deck or deck != deck.strip():
         _fail("[tool.studydeck] deck must not contain '::' or surrounding spaces")
+    _as_anki_keeps(deck, "[tool.studydeck] deck")
     prefix = _text(tool, "guid-prefix", "[tool.studydeck] guid-prefix")
     version = (reads.env(VERSION_ENV) or "").strip().removeprefix("v") or data.get("project", {}).get("version", "")
     if not isinstance(version, str) or not re.fullmatch(r"[0-9A-Za-z.+-]+", version or ""):
@@ -143,6 +145,26 @@ def _url(value, key: str, folder: bool) -> str | None:
     return value
 
 
+def anki_deck_name(name: str) -> str:
+    """A deck name component as Anki stores it (rslib decks/name.rs, normalized_deck_name_component):
+    NFC, without ASCII control characters, without surrounding whitespace and ':'."""
+    out = "".join(c for c in unicodedata.normalize("NFC", name) if not (ord(c) < 32 or ord(c) == 127))
+    return out.strip().strip(":").strip() or "blank"
+
+
+def _as_anki_keeps(name: str, where: str) -> None:
+    if anki_deck_name(name) != name:
+        _fail(
+            f"{where} {name!r} is not a deck name Anki keeps: it would store {anki_deck_name(name)!r} "
+            "(NFC, no control characters such as a TAB, nothing around it), so the deck would not be the one "
+            "configured; write it that way"
+        )
+
+
+def _deck_key(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()  # decks.name is COLLATE unicase in Anki
+
+
 def _groups(value) -> tuple[Group, ...]:
     """[[tool.studydeck.groups]]: the sections of the sheets and the subdecks, in their order."""
     if not isinstance(value, list) or not value or not all(isinstance(g, dict) for g in value):
@@ -165,9 +187,13 @@ def _groups(value) -> tuple[Group, ...]:
             _fail(f"{where} label is blank: it is the section's heading")
         if "::" in subdeck or subdeck != subdeck.strip():
             _fail(f"{where} subdeck must not contain '::' or surrounding spaces")
-        if subdeck in subdecks:
-            _fail(f"{where} subdeck '{subdeck}' is also another group's: each group has its own subdeck")
-        subdecks.add(subdeck)
+        _as_anki_keeps(subdeck, f"{where} subdeck")
+        if _deck_key(subdeck) in subdecks:
+            _fail(
+                f"{where} subdeck '{subdeck}' is also another group's (Anki does not tell decks apart by case or "
+                "Unicode normalization, so it would merge or rename them): each group has its own subdeck"
+            )
+        subdecks.add(_deck_key(subdeck))
         order = table.get("order", [])
         if (
             not isinstance(order, list)
