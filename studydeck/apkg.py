@@ -24,9 +24,10 @@ class _Note(genanki.Note):
     note with one package-wide timestamp; both are decided by our code instead.
     """
 
-    def __init__(self, note: Note, model: genanki.Model, mod: int):
+    def __init__(self, note: Note, model: genanki.Model, mod: int, rev: str | None):
+        tags = [*note.tags, rev] if rev else list(note.tags)
         super().__init__(
-            model=model, fields=list(note.fields), tags=list(note.tags), guid=note.guid, due=note.position
+            model=model, fields=list(note.fields), tags=tags, guid=note.guid, due=note.position
         )  # a new card's position: new cards come in reading order
         self._ordinals = note.ordinals
         self._mod = mod
@@ -64,16 +65,18 @@ def pack(
     note_mods: dict[str, int],
     notetype_mod: int,
     media: dict[str, bytes] | None = None,
+    revs: dict[str, str] | None = None,
 ) -> bytes:
     """The .apkg file's bytes; the same inputs always give the same bytes. decks: name ->
     description (HTML), every deck the package holds. media: file name ->
-    bytes (Anki's media folder; names starting with '_' are kept even if no note refers to them)."""
+    bytes (Anki's media folder; names starting with '_' are kept even if no note refers to them).
+    revs: GUID -> the note's revision tag, added to its tags (identity.rev_tag)."""
     model = _model(nt)
     by_name = {name: genanki.Deck(deck_id(name), name, description) for name, description in decks.items()}
     for note in notes:
         if not note.ordinals:
             raise ValueError(f"note {note.entry_id}/{note.key} has no cloze and would give no card")
-        by_name[note.deck].add_note(_Note(note, model, note_mods[note.guid]))
+        by_name[note.deck].add_note(_Note(note, model, note_mods[note.guid], (revs or {}).get(note.guid)))
     for deck in by_name.values():
         deck.add_model(model)
     with tempfile.TemporaryDirectory() as tmp:

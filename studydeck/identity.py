@@ -11,10 +11,15 @@ time is newer than the one it holds, so:
 - any other note keeps the time entries.lock has for its content; content new since the lock
   gets the time of the release being made (SOURCE_DATE_EPOCH), or between releases the time
   its file last changed; never earlier than the latest release, nor than its own last time.
+
+Each note also carries a revision tag made from its content (`studydeck::rev::<8 characters>`).
+A note Anki did not update (because the learner changed it after the release did) keeps an
+older revision tag, so one search finds every such note (outputs/changes.py, CHANGES.md).
 """
 
 from __future__ import annotations
 
+import base64
 import difflib
 import functools
 import hashlib
@@ -41,6 +46,7 @@ class NoteIdentity:
     path: str
     term: str
     answers: tuple[tuple[int, str], ...]
+    legacy: str = ""  # the hash lock format 2 had for this content (before revision tags)
 
 
 @dataclass(frozen=True)
@@ -50,11 +56,13 @@ class Changes:
     renamed: list[tuple[str, str]]  # (old, new)
     removed: dict[str, NoteRecord]  # name -> tombstone
     dropped: list[tuple[str, int, str]] = ()  # cards whose cloze number left a note: (name, number, answer)
+    retagged: list[str] = ()  # same content, first given its revision tag (a lock of format 2 before)
 
     def summary(self) -> str:
+        tagged = f", {len(self.retagged)} given their revision tag" if self.retagged else ""
         return (
             f"{len(self.added)} added, {len(self.changed)} changed, {len(self.renamed)} renamed, "
-            f"{len(self.removed)} removed"
+            f"{len(self.removed)} removed{tagged}"
         )
 
 
@@ -66,8 +74,48 @@ def notetype_hash(nt) -> str:
     return content_hash(nt.id, nt.name, nt.fields, nt.field_ids, nt.template, nt.template_id, nt.front, nt.back, nt.css)
 
 
+REV_PARENT = "studydeck::rev"  # the revision tags' parent: one entry in the learner's tag list
+
+
 def note_hash(note: Note) -> str:
+    """Everything Anki gets of the note. Its revision tag is made from this hash, so the tag is
+    covered too; REV_PARENT in it made every hash change once, when the tags came (lock format 3):
+    each note got a new time, and so Anki updates it once to bring its tag."""
+    return content_hash(note.fields, note.tags, note.deck, note.ordinals, REV_PARENT)
+
+
+def legacy_hash(note: Note) -> str:
+    """The note's hash in a lock of format 2 (before revision tags), to tell a note whose
+    content did not change from one that did, in the first build with revision tags."""
     return content_hash(note.fields, note.tags, note.deck, note.ordinals)
+
+
+def rev_tag(guid: str, digest: str) -> str:
+    """The note's revision tag: 40 bits of its GUID and content hash, in lowercase base32 (Anki
+    treats tags without regard to case). That no two differ only in the hash is checked: revs()."""
+    raw = hashlib.sha256(f"{guid}\x1f{digest}".encode()).digest()[:5]
+    return f"{REV_PARENT}::{base64.b32encode(raw).decode().lower()}"
+
+
+def revs(releases: list[rel.Release], notes: list[NoteIdentity]) -> tuple[dict[str, str], frozenset[str]]:
+    """GUID -> revision tag of this build's notes, and the revision tags earlier releases
+    shipped that this build does not (of notes changed or removed since): the only other
+    tags a learner who imports releases can hold. A clash between the two sets, or two
+    notes with one tag, would make the search miss a note or find one too many: an error."""
+    current = {n.guid: rev_tag(n.guid, n.hash) for n in notes}
+    shipped = {(g, h) for r in releases if r.revs for g, h in r.notes.items()}
+    ours = {(n.guid, n.hash) for n in notes}
+    old = {rev_tag(g, h): g for g, h in shipped - ours}
+    owners: dict[str, str] = {}
+    for n in notes:
+        tag = current[n.guid]
+        if tag in owners or tag in old:
+            raise BuildError(
+                f"{n.path}: note '{n.name}' would get the revision tag {tag}, which another note has "
+                "or an earlier release gave to other content; change a character of its text"
+            )
+        owners[tag] = n.name
+    return current, frozenset(old)
 
 
 def names(entry: Entry) -> list[tuple[str, str, int]]:
@@ -214,6 +262,7 @@ def identify(
                 path,
                 note.term,
                 note.answers,
+                legacy_hash(note),
             )
         )
     return out
@@ -230,20 +279,22 @@ def update(
     lock: Lock, notes: list[NoteIdentity], notetype: NotetypeRecord, gone: list[str], version: str
 ) -> tuple[Lock, Changes]:
     """The lock after this build, and what changed since the one before."""
-    new, added, changed, renames = Lock(notetype=notetype, removed=dict(lock.removed)), [], [], []
+    new, added, changed, retagged, renames = Lock(notetype=notetype, removed=dict(lock.removed)), [], [], [], []
     for n in notes:
         new.notes[n.name] = NoteRecord(n.guid, n.hash, n.first, n.path, n.term, n.answers)
         new.removed.pop(n.name, None)
         before = lock.notes.get(n.old_name)
         if before is None:
             added.append(n.name)
+        elif before.hash == n.legacy:
+            retagged.append(n.name)
         elif before.hash != n.hash:
             changed.append(n.name)
         if n.old_name != n.name:
             renames.append((n.old_name, n.name))
     removed = {name: _tombstone(lock.notes[name], version) for name in gone}
     new.removed.update(removed)
-    return new, Changes(sorted(added), sorted(changed), sorted(renames), removed, _dropped(lock, new))
+    return new, Changes(sorted(added), sorted(changed), sorted(renames), removed, _dropped(lock, new), sorted(retagged))
 
 
 def _dropped(before: Lock, after: Lock) -> list[tuple[str, int, str]]:
@@ -262,11 +313,12 @@ def _tombstone(record: NoteRecord, version: str) -> NoteRecord:
     return NoteRecord(record.guid, record.hash, record.mod, record.path, record.term, record.answers, version)
 
 
-def diff(before: Lock, after: Lock, version: str) -> Changes:
-    """What changed between two locks (e.g. the previous release's and this one), matched by GUID."""
+def diff(before: Lock, after: Lock, version: str, legacy: dict[str, str] | None = None) -> Changes:
+    """What changed between two locks (e.g. the previous release's and this one), matched by GUID.
+    legacy: GUID -> the note's hash as lock format 2 had it, to tell notes only given their tag."""
     old_names = {r.guid: name for name, r in before.notes.items()}
     guids = {r.guid for r in after.notes.values()}
-    added, changed, renamed = [], [], []
+    added, changed, renamed, retagged = [], [], [], []
     for name, record in after.notes.items():
         old = old_names.get(record.guid)
         if old is None:
@@ -274,7 +326,9 @@ def diff(before: Lock, after: Lock, version: str) -> Changes:
             continue
         if old != name:
             renamed.append((old, name))
-        if before.notes[old].hash != record.hash:
+        if before.notes[old].hash == (legacy or {}).get(record.guid):
+            retagged.append(name)
+        elif before.notes[old].hash != record.hash:
             changed.append(name)
     removed = {name: _tombstone(r, version) for name, r in before.notes.items() if r.guid not in guids}
-    return Changes(sorted(added), sorted(changed), sorted(renamed), removed, _dropped(before, after))
+    return Changes(sorted(added), sorted(changed), sorted(renamed), removed, _dropped(before, after), sorted(retagged))

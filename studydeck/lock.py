@@ -19,8 +19,8 @@ from .errors import BuildError, Problem
 from .reads import Reads
 
 LOCK_NAME = "entries.lock"
-FORMAT = 2
-READABLE = (1, 2)  # format 1 had no answers
+FORMAT = 3
+READABLE = (1, 2, 3)  # format 1 had no answers; in 3 the hashes cover each note's revision tag
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,8 @@ class _Reader:
         if doc.get("format") not in READABLE:
             self.add(
                 "format",
-                f"unknown format {doc.get('format')!r}; this version reads {' and '.join(map(str, READABLE))}",
+                f"unknown format {doc.get('format')!r}; this version reads "
+                f"{', '.join(map(str, READABLE[:-1]))} and {READABLE[-1]}",
                 "format",
             )
             return Lock()

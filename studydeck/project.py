@@ -36,6 +36,8 @@ class Project:
     built: int  # the release's time (SOURCE_DATE_EPOCH), else the newest content's: the sheets' date
     # identity, lock and card quality: gather() gives them, draft() (watch mode's preview) does not
     mods: dict[str, int] = field(default_factory=dict)  # GUID -> the note's modification time
+    revs: dict[str, str] = field(default_factory=dict)  # GUID -> the note's revision tag
+    old_revs: frozenset[str] = frozenset()  # revision tags earlier releases shipped and this build does not
     notetype_mod: int = 0
     lock: lock.Lock = field(default_factory=lock.Lock)  # entries.lock after this build
     changes: identity.Changes = field(default_factory=lambda: identity.Changes([], [], [], {}))
@@ -89,8 +91,10 @@ def gather(options: Options, reads: Reads) -> Project:
     nt_record, nt_mod = identity.notetype_times(clock, identity.notetype_hash(notetype), old_lock, card_files)
     new_lock, changes = identity.update(old_lock, ids, nt_record, gone, config.version)
     if options.changes_since is not None:  # a release lists what changed since the previous one
-        changes = identity.diff(lock.read_lock_file(reads, options.changes_since), new_lock, config.version)
+        before = lock.read_lock_file(reads, options.changes_since)
+        changes = identity.diff(before, new_lock, config.version, {i.guid: i.legacy for i in ids})
     mods = {i.guid: i.mod for i in ids}
+    revs, old_revs = identity.revs(list(clock.releases), ids)
     project = Project(
         options,
         reads,
@@ -101,6 +105,8 @@ def gather(options: Options, reads: Reads) -> Project:
         web_fonts,
         sde if sde is not None else max([nt_mod, *mods.values()]),
         mods=mods,
+        revs=revs,
+        old_revs=old_revs,
         notetype_mod=nt_mod,
         lock=new_lock,
         changes=changes,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from .reads import Reads
 
 TAG_PATTERN = "v*"
+REVS_FORMAT = 3  # the first entries.lock format whose notes carry revision tags (lock.FORMAT)
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Release:
     time: int  # the tagged commit's committer time
     notes: dict[str, str]  # GUID -> content hash, from the tag's entries.lock
     notetype: str  # the notetype's content hash ("" when unknown)
+    revs: bool = False  # its notes carried revision tags (its entries.lock has format 3 or later)
 
 
 def read(reads: Reads, lock_name: str, pattern: str = TAG_PATTERN) -> list[Release]:
@@ -46,8 +48,8 @@ def read(reads: Reads, lock_name: str, pattern: str = TAG_PATTERN) -> list[Relea
     locks = _blobs(reads, [f"{commit}:{lock_name}" for _, _, commit in tags])
     out = []
     for (when, name, _), data in zip(tags, locks, strict=True):
-        notes, notetype = _hashes(data)
-        out.append(Release(name, when, notes, notetype))
+        notes, notetype, revs = _hashes(data)
+        out.append(Release(name, when, notes, notetype, revs))
     return out
 
 
@@ -71,13 +73,14 @@ def notetype_time(releases: list[Release], digest: str) -> int | None:
     return found
 
 
-def _hashes(data: bytes | None) -> tuple[dict[str, str], str]:
+def _hashes(data: bytes | None) -> tuple[dict[str, str], str, bool]:
     try:
         lock = json.loads(data or b"{}")
         notes = {n["guid"]: n["hash"] for n in lock.get("notes", {}).values()}
-        return notes, str(lock.get("notetype", {}).get("hash", ""))
+        revs = isinstance(lock.get("format"), int) and lock["format"] >= REVS_FORMAT
+        return notes, str(lock.get("notetype", {}).get("hash", "")), revs
     except (ValueError, TypeError, KeyError, AttributeError):
-        return {}, ""  # an unreadable lock of an old release: its notes count as changed since
+        return {}, "", False  # an unreadable lock of an old release: its notes count as changed since
 
 
 def _blobs(reads: Reads, specs: list[str]) -> list[bytes | None]:

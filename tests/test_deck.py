@@ -75,7 +75,10 @@ def test_import_counts_notetype_decks_and_tags(built, collection):
     names = {d.name for d in collection.decks.all_names_and_ids()}
     assert {"쿠버네티스 스터디::object", "쿠버네티스 스터디::개념"} <= names
     pod = collection.get_note(collection.find_notes('"Id:pod" "Term:Pod"')[0])
-    assert set(pod.tags) == {"object", "workload"}
+    rev = [t for t in pod.tags if t.startswith("studydeck::rev::")]
+    assert set(pod.tags) - set(rev) == {"object", "workload"} and len(rev) == 1
+    assert re.fullmatch(r"studydeck::rev::[a-z2-7]{8}", rev[0])  # lowercase: Anki's tags ignore case
+    assert len(collection.find_notes(f"tag:{rev[0]}")) == 1  # one note's revision
     assert collection.decks.name(collection.get_card(pod.card_ids()[0]).did) == "쿠버네티스 스터디::object"
     assert len(collection.find_notes("tag:개념")) == sum(
         len(e["definitions"]) for e in ENTRIES.values() if e["group"] == "개념"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from studydeck import identity
@@ -114,3 +116,28 @@ def test_changes_between_two_locks_match_notes_by_guid():
     assert (changes.added, changes.changed, changes.renamed) == (["pod/d"], [], [("pod/a", "pod/a2")])
     assert list(changes.removed) == ["pod/b"] and changes.removed["pod/b"].removed_in == "2.0.0"
     assert changes.dropped == [("pod/c", 2, "y")]
+
+
+def _identity(name: str, guid: str, digest: str) -> identity.NoteIdentity:
+    return identity.NoteIdentity(name, name, guid, digest, 1, 1, "entries/x.yaml", "t", ())
+
+
+def test_revision_tags_come_from_guid_and_content_and_the_old_ones_from_tagged_releases():
+    notes = [_identity("pod/a", "g1", "h1"), _identity("pod/b", "g2", "h2")]
+    releases = [
+        Release("v0", 500, {"g1": "h0", "g9": "h9"}, ""),  # before revision tags: nobody holds its tags
+        Release("v1", 1000, {"g1": "h0", "g3": "h3"}, "", revs=True),  # g1 changed since, g3 removed since
+        Release("v2", 2000, {"g1": "h1", "g2": "h2"}, "", revs=True),
+    ]
+    current, old = identity.revs(releases, notes)
+    assert current == {"g1": identity.rev_tag("g1", "h1"), "g2": identity.rev_tag("g2", "h2")}
+    assert old == {identity.rev_tag("g1", "h0"), identity.rev_tag("g3", "h3")}
+    assert len({*current.values(), *old, identity.rev_tag("g2", "h1")}) == 5  # the GUID is part of it
+    assert all(re.fullmatch(r"studydeck::rev::[a-z2-7]{8}", t) for t in (*current.values(), *old))
+
+
+def test_a_revision_tag_two_notes_would_share_is_refused():
+    twins = [_identity("pod/a", "g1", "h1"), _identity("pod/b", "g1", "h1")]
+    with pytest.raises(BuildError) as err:
+        identity.revs([], twins)
+    assert str(err.value).startswith("entries/x.yaml: note 'pod/b' would get the revision tag studydeck::rev::")

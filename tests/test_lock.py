@@ -48,7 +48,7 @@ def test_a_damaged_note_record_names_its_line_and_field(tmp_path, change, field,
 def test_a_lock_that_is_not_json_names_the_place(tmp_path):
     project = copy_project(tmp_path / "p")
     path = project / "entries.lock"
-    path.write_text(path.read_text("utf-8").replace('"format": 2,', '"format": 2,,', 1), "utf-8")
+    path.write_text(path.read_text("utf-8").replace('"format": 3,', '"format": 3,,', 1), "utf-8")
     done = run_build(project, "--check")
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
@@ -63,7 +63,7 @@ def test_a_lock_of_an_unknown_format_says_which_it_reads(tmp_path):
     done = run_build(project, "--check")
     assert (
         done.stderr.splitlines()[0] == f"entries.lock:{_line_of(project, 'format')}:2: format: unknown format 9; "
-        "this version reads 1 and 2"
+        "this version reads 1, 2 and 3"
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -187,12 +189,17 @@ def test_changes_since_a_previous_release_lock_lists_what_the_release_brings(tmp
 # --- Anki 24.11 and older store the time of the import as an updated note's time -----------
 
 
-def _release(project: Path, tag: str, when: int) -> Path:
-    """Commit what is there at `when`, tag it, and build the release as the release job does."""
+def _release(project: Path, tag: str, when: int, since: str | None = None) -> Path:
+    """Commit what is there at `when`, tag it, and build the release as the release job does
+    (.github/release/build.sh: CHANGES.md against the lock of the release `since`)."""
     git(project, "add", "-A")
     commit(project, tag, when=when, allow_empty=True)
     git(project, "tag", tag)
-    done = run_build(project, "--only", "deck", env={"SOURCE_DATE_EPOCH": str(when), "STUDYDECK_VERSION": tag})
+    previous = project.parent / f"{since}.lock"
+    if since:
+        previous.write_text(git(project, "show", f"{since}:entries.lock"), "utf-8")
+    args = ("--changes-since", str(previous)) if since else ()
+    done = run_build(project, "--only", "deck", *args, env={"SOURCE_DATE_EPOCH": str(when), "STUDYDECK_VERSION": tag})
     assert done.returncode == 0, done.stderr
     saved = project.parent / f"{tag}.apkg"
     saved.write_bytes(outputs(project)["apkg"].read_bytes())
@@ -291,4 +298,148 @@ def test_update_notes_always_brings_what_a_too_late_import_would_skip(tmp_path):
     always = ImportAnkiPackageOptions(update_notes=1)  # "Update notes: Always" in the import dialog
     col.import_anki_package(ImportAnkiPackageRequest(package_path=str(v2), options=always))
     assert _pod_text(col).endswith("배포 단위이다.")
+    col.close()
+
+
+# --- a note the learner changed after the release's fix: Anki skips it, CHANGES.md finds it ---
+
+
+def _stale_search(changes: str) -> str:
+    """The search CHANGES.md gives for the notes an import left as they were."""
+    found = re.search(
+        r"paste this search into Anki's Browse window:\n\n"
+        r"```text\n(.*)\n```\n",
+        changes,
+    )
+    assert found, changes
+    return found.group(1)
+
+
+def _both_forms(project: Path, since: str) -> tuple[str, str]:
+    """Both forms of the search (outputs/changes.py), from the two releases' locks."""
+    from studydeck.identity import rev_tag
+    from studydeck.outputs.changes import search_forms
+
+    now, before = (json.loads(git(project, "show", f"{tag}:entries.lock"))["notes"] for tag in ("HEAD", since))
+    current = {(r["guid"], r["hash"]) for r in now.values()}
+    old = {(r["guid"], r["hash"]) for r in before.values()} - current
+    return search_forms("k8s-study-deck cloze", [rev_tag(*n) for n in current], frozenset(rev_tag(*n) for n in old))
+
+
+def _schedule(col, nid: int) -> list[tuple]:
+    return sorted((c.id, c.type, c.queue, c.due, c.ivl, c.reps) for c in col.get_note(nid).cards())
+
+
+def test_the_release_notes_search_finds_exactly_the_notes_an_import_left_and_always_updates_them(tmp_path):
+    """The learner marks one note and edits another after v2 fixed them, then imports v2: Anki
+    skips both (and says nothing); CHANGES.md's search finds those two and no other note;
+    importing with Update notes: Always brings v2's text, with the review history kept."""
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+    from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition
+
+    now = int(time.time())
+    project = copy_project(tmp_path / "p", with_git=True)
+    v1 = _release(project, "v1.0.0", now - 3000)
+    col = new_collection(tmp_path / "anki")
+    import_apkg(col, v1)
+    reviews = _answer_all(col)
+    first = _stale_search(outputs(project)["changes"].read_text("utf-8"))
+    assert first == '"note:k8s-study-deck cloze" -tag:studydeck::rev::*'
+    assert col.find_notes(first) == []
+    # v2 fixes pod/pod and the three ingress notes, before the learner touches two of them
+    _edit_and_commit(project, now - 2500, "{{c2::가장 작은}} 배포 단위다.", "{{c2::가장 작은}} 배포 단위이다.")
+    _edit_and_commit(project, now - 2000, "부하 분산", "로드 밸런싱", entry="ingress")
+    v2 = _release(project, "v2.0.0", now - 1000, since="v1.0.0")
+    changes = outputs(project)["changes"].read_text("utf-8")
+    assert "## Changed (4)" in changes and "changed notes are updated" not in changes
+    search = _stale_search(changes)
+
+    marked = col.get_note(col.find_notes('"Id:pod" "Term:Pod"')[0])
+    marked.add_tag("marked")  # Browse > Notes > Toggle Mark
+    col.update_note(marked)
+    edited = col.get_note(col.find_notes('"Id:ingress" "Term:Ingress"')[0])
+    old_points = edited["Points"]
+    edited["Text"] += "<p>내 메모</p>"
+    col.update_note(edited)
+    assert "부하 분산" in old_points and min(col.get_note(n).mod for n in (marked.id, edited.id)) >= now
+    history = {nid: _schedule(col, nid) for nid in (marked.id, edited.id)}
+
+    log = import_apkg(col, v2).log
+    assert len(log.updated) == 2  # the two other ingress notes; the marked and the edited one are skipped
+    assert col.get_note(marked.id)["Text"].endswith("배포 단위다.") and col.get_note(edited.id)["Points"] == old_points
+    assert sorted(col.find_notes(search)) == sorted([marked.id, edited.id])
+    assert col.note_count() == 41
+    for form in _both_forms(project, "v1.0.0"):  # the other form finds the same two
+        assert sorted(col.find_notes(form)) == sorted([marked.id, edited.id]), form
+
+    always = ImportAnkiPackageOptions(
+        update_notes=ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_ALWAYS
+    )
+    log = col.import_anki_package(ImportAnkiPackageRequest(package_path=str(v2), options=always)).log
+    assert {n.id.nid for n in log.updated} >= {marked.id, edited.id}
+    assert col.get_note(marked.id)["Text"].endswith("배포 단위이다.")
+    assert "로드 밸런싱" in col.get_note(edited.id)["Points"]
+    assert "내 메모" not in col.get_note(edited.id)["Text"]  # the cost: the learner's own edit is replaced,
+    assert not col.get_note(marked.id).has_tag("marked")  # and their tags with the deck's
+    assert col.find_notes(search) == []
+    assert col.db.scalar("select count() from revlog") == reviews
+    assert {nid: _schedule(col, nid) for nid in history} == history
+    col.close()
+
+
+def _release_before_revision_tags(project: Path, tag: str, when: int) -> Path:
+    """A release as a build before revision tags made it: entries.lock of format 2 (whose hashes
+    did not cover a tag) and a package whose notes carry no revision tag, at the release's time."""
+    from studydeck import apkg, identity
+    from studydeck import project as gathering
+    from studydeck.model import Options
+    from studydeck.outputs.deck import Deck
+    from studydeck.reads import Reads
+
+    built = gathering.gather(Options(project, project / "dist", only="deck"), Reads(project))
+    lock = json.loads(built.lock_bytes)
+    legacy = {n.guid: identity.legacy_hash(n) for n in built.notes}
+    for record in lock["notes"].values():
+        record["hash"] = legacy[record["guid"]]
+    lock["format"] = 2
+    (project / "entries.lock").write_text(json.dumps(lock, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    git(project, "add", "-A")
+    commit(project, tag, when=when)
+    git(project, "tag", tag)
+    notetype, media, decks = Deck()._parts(built)
+    saved = project.parent / f"{tag}.apkg"
+    saved.write_bytes(apkg.pack(built.notes, notetype, decks, dict.fromkeys(legacy, when), when, media))
+    return saved
+
+
+def test_the_first_release_with_revision_tags_updates_every_note_once_and_says_so(tmp_path):
+    now = int(time.time())
+    project = copy_project(tmp_path / "p", with_git=True)
+    v0 = _release_before_revision_tags(project, "v0.9.0", now - 3000)
+    col = new_collection(tmp_path / "anki")
+    import_apkg(col, v0)
+    reviews = _answer_all(col)
+    assert len(col.find_notes("tag:studydeck::rev::*")) == 0
+    pod = col.get_note(col.find_notes('"Id:pod" "Term:Pod"')[0])
+    pod.add_tag("marked")
+    col.update_note(pod)
+    col.db.execute("update notes set mod = ? where id = ?", now - 2000, pod.id)  # marked before v1 was made
+
+    local = run_build(project, "--only", "deck")
+    assert "(0 added, 0 changed, 0 renamed, 0 removed, 41 given their revision tag)" in local.stdout
+    v1 = _release(project, "v1.0.0", now - 1000, since="v0.9.0")
+    changes = outputs(project)["changes"].read_text("utf-8")
+    assert "## Changed" not in changes and "No note was added, changed or removed in this version." in changes
+    assert "Anki updates every note once, the 41 whose text did not change too." in " ".join(changes.split())
+    search = _stale_search(changes)
+    assert search == '"note:k8s-study-deck cloze" -tag:studydeck::rev::*'
+    assert len(col.find_notes(search)) == 41  # before the import: no note holds this release's version
+
+    log = import_apkg(col, v1).log
+    assert (len(log.new), len(log.updated)) == (0, 41)
+    assert col.find_notes(search) == [] and len(col.find_notes("tag:studydeck::rev::*")) == 41
+    assert not col.get_note(pod.id).has_tag("marked")  # an update replaces the note's tags (CHANGES.md says so)
+    assert col.db.scalar("select count() from revlog") == reviews
+    log = import_apkg(col, v1).log  # once: the same release again changes nothing
+    assert (len(log.new), len(log.updated)) == (0, 0)
     col.close()

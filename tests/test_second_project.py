@@ -9,7 +9,7 @@ import jsonschema
 import pdfplumber
 import pytest
 import yaml
-from conftest import ROOT, import_apkg, new_collection, run_build
+from conftest import ROOT, copy_project, import_apkg, new_collection, run_build
 
 PYPROJECT = """[project]
 name = "aws-study"
@@ -149,7 +149,7 @@ def test_its_deck_imports_beside_the_kubernetes_deck(aws, built, tmp_path):
         "k8s-study-deck cloze",
     ]
     s3 = col.get_note(col.find_notes('"Id:s3"')[0])
-    assert set(s3.tags) == {"service", "storage"}
+    assert {t for t in s3.tags if not t.startswith("studydeck::rev::")} == {"service", "storage"}
     card = col.get_card(s3.card_ids()[0])
     assert col.decks.name(card.did) == "AWS 스터디::서비스"
     assert '<a class="edit" href="https://github.com/example/aws-study/blob/main/entries/s3.yaml">' in card.answer()
@@ -174,3 +174,25 @@ def test_its_sheets_follow_its_groups_and_say_nothing_of_kubernetes(aws):
     for made in (text, out["html"].read_text("utf-8"), changes):
         assert "쿠버네티스" not in made
     assert "k8s" not in text and "k8s" not in changes  # (the preview's base64 fonts may hold any 3 letters)
+
+
+def test_a_translation_that_keeps_the_guid_prefix_overwrites_the_originals_notes(built, tmp_path):
+    """README, Configuration: a deck in another language needs its own guid-prefix."""
+    project = copy_project(tmp_path / "en")
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text("utf-8").replace('deck = "쿠버네티스 스터디"', 'deck = "Kubernetes Study"'))
+    pod = project / "entries" / "pod.yaml"
+    english = "{{c1::Pod}} is the smallest deployable unit of computing in Kubernetes."
+    text = pod.read_text("utf-8")
+    start = text.index("    text: >-\n", text.index("key: pod\n"))
+    end = text.index("  - key:", start)
+    pod.write_text(text[:start] + f'    text: "{english}"\n' + text[end:], "utf-8")
+    done = run_build(project, "--only", "deck")
+    assert done.returncode == 0, done.stderr
+    col = new_collection(tmp_path / "anki")
+    import_apkg(col, built["apkg"])
+    log = import_apkg(col, project / "dist" / "Kubernetes-Study.apkg").log
+    assert (len(log.new), len(log.updated), col.note_count()) == (0, 41, 41)  # no note of its own
+    assert [m.name for m in col.models.all_names_and_ids() if "cloze" in m.name] == ["k8s-study-deck cloze"]
+    assert col.get_note(col.find_notes('"Id:pod" "Term:Pod"')[0])["Text"] == english  # the original's, replaced
+    col.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from ..identity import REV_PARENT
 from ..identity import Changes as Diff
 from ..lock import Lock
 from ..model import Config
@@ -24,15 +25,27 @@ class Changes(Output):
         return ["CHANGES.md"]
 
     def make(self, project, say) -> Made:
-        text = render(project.config, project.changes, project.lock, project.notetype.name)
+        found = stale_search(project.notetype.name, project.revs.values(), project.old_revs)
+        text = render(project.config, project.changes, project.lock, project.notetype.name, found)
         return Made({"CHANGES.md": text.encode()})
 
 
-def render(config: Config, changes: Diff, lock: Lock, notetype_name: str) -> str:
-    """CHANGES.md: notes added, changed, renamed and removed in this version."""
+def render(config: Config, changes: Diff, lock: Lock, notetype_name: str, stale: str) -> str:
+    """CHANGES.md: notes added, changed, renamed and removed in this version, and the search
+    (stale_search) that finds the notes an import left as they were."""
     out = [f"# {escaped(config.deck)} {config.version}", ""]
     if not (changes.added or changes.changed or changes.renamed or changes.removed or changes.dropped):
         out += ["No note was added, changed or removed in this version.", ""]
+    if changes.retagged:
+        out += [
+            f"Every note now carries a revision tag (under {code(REV_PARENT)} in Anki's tag list),",
+            "which the search at the end of these notes uses. So that the tags arrive, Anki updates",
+            f"every note once, the {len(changes.retagged)} whose text did not change too. Like every update, that",
+            "replaces the note's fields and tags with the deck's: your own edits and tags on it (marked",
+            "too) are replaced, unless you changed the note after this release was made (then the",
+            "search finds it).",
+            "",
+        ]
     out += _section("Added", [f"{code(n)} ({code(lock.notes[n].term)})" for n in changes.added])
     out += _section("Changed", [f"{code(n)} ({code(lock.notes[n].term)})" for n in changes.changed])
     out += _section("Renamed (same note, review history kept)", [f"{code(a)} → {code(b)}" for a, b in changes.renamed])
@@ -55,11 +68,59 @@ def render(config: Config, changes: Diff, lock: Lock, notetype_name: str) -> str
             "",
         ]
     out += [
-        "Import with File > Import: notes are matched by GUID, changed notes are updated and",
-        "your scheduling and review history are kept.",
+        "Import with File > Import: notes are matched by GUID, and your scheduling and review",
+        "history are kept. Anki updates a note only when the deck's copy is newer than yours: a note",
+        "you marked, tagged or edited after the release that changed it was made keeps your version,",
+        "and Anki does not say so. To find every note of this deck that does not hold this release's",
+        "version, paste this search into Anki's Browse window:",
+        "",
+        *fenced(stale),
+        "",
+    ]
+    if lock.removed:
+        out += ["It also finds notes that releases removed from the deck, until you delete them.", ""]
+    out += [
+        "If it finds notes, import the deck again with Update notes: Always in the import options",
+        "(Anki 23.10 or later). That replaces the fields and tags of every note whose modification",
+        "time differs from the deck's (the notes found, and any other note you edited, tagged or",
+        "marked since it was last updated) with the deck's: your own edits and tags on those notes",
+        "(marked too) are lost. Scheduling and review history are kept.",
         "",
     ]
     return "\n".join(out)
+
+
+def stale_search(notetype_name: str, current, old: frozenset[str]) -> str:
+    """The search CHANGES.md gives: the shorter of search_forms."""
+    return min(search_forms(notetype_name, current, old), key=len)
+
+
+def search_forms(notetype_name: str, current, old: frozenset[str]) -> tuple[str, str]:
+    """Anki's browser search for the notes of this note type that hold no revision tag of this
+    build (identity.rev_tag): the notes an import did not update, and removed ones.
+
+    Two forms find those notes: every note without one of this build's tags (9 characters a
+    note), or every note with no revision tag or with one an earlier release shipped and this
+    build does not (9 characters a superseded revision: none until a tagged release changed a
+    note). They differ only for a note holding a tag no release shipped (imported from a local
+    build): the first finds it, the second does not. stale_search gives the shorter. Anki runs
+    a tag:re: search on each tag alone (regexp_tags, rslib/src/storage/sqlite.rs) and ignores
+    case in tag searches; REV_PARENT holds no regex syntax."""
+    note = f'"{_search_escape(f"note:{notetype_name}")}"'
+
+    def one_of(tags) -> str:
+        return f'"tag:re:^{REV_PARENT}::({"|".join(sorted(t.rsplit("::", 1)[1] for t in tags))})$"'
+
+    without = f"{note} -{one_of(current)}"
+    untagged = f"-tag:{REV_PARENT}::*"
+    held = f"{note} ({untagged} OR {one_of(old)})" if old else f"{note} {untagged}"
+    return without, held
+
+
+def fenced(text: str) -> list[str]:
+    """text (one line) as a fenced code block: GitHub gives it a copy button."""
+    fence = "`" * max(3, max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    return [f"{fence}text", " ".join(text.split()), fence]
 
 
 def _section(title: str, items: list[str]) -> list[str]:

@@ -43,5 +43,5 @@ class Deck(Output):
 
         nt, media, decks = self._parts(project)
         say(f"packing {len(project.notes)} notes ...")
-        data = apkg.pack(project.notes, nt, decks, project.mods, project.notetype_mod, media)
+        data = apkg.pack(project.notes, nt, decks, project.mods, project.notetype_mod, media, project.revs)
         return Made({self.files(project)[0]: data})
