@@ -41,21 +41,15 @@
   function refresh(changed) {
     fetch(location.pathname, { cache: "no-store" }).then(function (r) { return r.text(); }).then(function (text) {
       var next = new DOMParser().parseFromString(text, "text/html");
-      var frame = document.getElementById("sd-frame"), nextFrame = next.getElementById("sd-frame");
-      if (frame && nextFrame) {
-        // the cards view: a new document in the frame, at the same place
-        var y = frame.contentWindow ? frame.contentWindow.scrollY : 0;
-        frame.addEventListener("load", function done() {
-          frame.removeEventListener("load", done);
-          frame.contentWindow.scrollTo(0, y);
-          var css = frame.contentDocument.createElement("style");
-          css.textContent = style.textContent;
-          frame.contentDocument.head.appendChild(css);
-          mark(frame.contentDocument, changed);
-        });
-        frame.srcdoc = nextFrame.getAttribute("srcdoc");
+      if (window.studydeckCards && next.getElementById("sd-data")) {
+        // the cards view: its cards swapped in (its script makes their frames again), at the same place
+        if (!document.getElementById("sd-data")) return location.reload(); // it showed the error page
+        var y = window.scrollY;
+        window.studydeckCards.update(next);
+        window.scrollTo(0, y);
         var bar = next.getElementById("sd-live");
         if (bar) show(JSON.parse(bar.getAttribute("data-status")));
+        mark(document, changed);
       } else {
         var y2 = window.scrollY;
         document.title = next.title;

@@ -2,9 +2,12 @@
 
 Each card is rendered from the deck's own card templates and CSS by studydeck/anki_template.py,
 a copy of the parts of Anki's renderer the note type uses (tests/test_cards_view.py holds every
-card against Anki's own engine). The cards sit in a frame whose width can be a phone's (390 px,
-so the card CSS's phone rules apply) and whose page can be in Anki's night mode; its fonts and
-figures are inside the file, so it opens anywhere.
+card against Anki's own engine). The page's script shows each side as Anki's reviewer does: in a
+frame of a reviewer's viewport (VIEWPORTS), as <body class="card cardN"><div id="qa">SIDE</div>,
+with the rules Anki's reviewer adds (templates/cards-reviewer.css) and the notetype's CSS, the
+back scrolled to #answer as the reviewer scrolls it; it marks the cards whose answer is then out
+of view (tests/test_cards_browser.py). The fonts and figures are inside the file (the notetype's
+media), so it opens anywhere.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import json
 
 from markupsafe import Markup
 
-from .. import fonts
 from ..anki_template import TemplateError, check
 from ..anki_template import render as render_side
 from ..errors import BuildError, Problem
@@ -67,6 +69,9 @@ def cards(project) -> list[dict]:
 # known only then, so a template that shows it is refused (see check_templates).
 SPECIAL = ("Tags", "Type", "Deck", "Subdeck", "CardFlag", "Card")
 
+# The reviewer's viewports the view offers (CSS px): a desktop window and a phone.
+VIEWPORTS = {"desktop": (1100, 850), "phone": (400, 820)}
+
 
 def _special(nt, note) -> tuple[str, ...]:
     return (" ".join(note.tags), nt.name, note.deck, note.deck.rsplit("::", 1)[-1], "flag0", nt.template)
@@ -99,29 +104,29 @@ def check_templates(project) -> None:
 
 
 def page(project) -> str:
-    """The cards view: a page with the controls, and the cards in a frame (srcdoc)."""
+    """The cards view: the controls, and every card's sides (in <template>s, for the script's frames)."""
     check_templates(project)
     env = environment(project.templates, project.reads)
     media = {f.media: f.data_url for e in project.entries for f in e.figures}
+    media.update({f.name: f.data_url() for f in project.web_fonts})
     entries = cards(project)
-    count = sum(len(e["cards"]) for e in entries)
-    preview = f"{safe_stem(project.config.deck)}.html"
-    inner = env.get_template("cards-frame.html.j2").render(
+    data = {
+        "css": project.notetype.css,
+        "reviewer": template_text(project.reads, project.templates, "cards-reviewer.css"),
+        "media": media,
+        "viewports": VIEWPORTS,
+    }
+    return env.get_template("cards.html.j2").render(
         deck=project.config.deck,
-        count=count,
+        version=project.config.version,
+        count=sum(len(e["cards"]) for e in entries),
         notes=len(project.notes),
-        preview=preview,
+        preview=f"{safe_stem(project.config.deck)}.html",
+        viewports=VIEWPORTS,
         entries=[
             {**e, "cards": [{**c, "front": Markup(c["front"]), "back": Markup(c["back"])} for c in e["cards"]]}
             for e in entries
         ],
-        css=Markup(
-            fonts.css(project.web_fonts, url=fonts.WebFont.data_url)
-            + template_text(project.reads, project.templates, "card/card.css")
-        ),
         view_css=Markup(template_text(project.reads, project.templates, "cards.css")),
-        media=Markup(json.dumps(media).replace("</", "<\\/")),
-    )
-    return env.get_template("cards.html.j2").render(
-        deck=project.config.deck, version=project.config.version, count=count, frame=inner
+        data=Markup(json.dumps(data).replace("<", "\\u003c")),  # inside <script>: no "</script>"
     )
