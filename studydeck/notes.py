@@ -255,11 +255,26 @@ def description(config: Config, group: str | None = None) -> str:
     return "<br>".join(lines)
 
 
-def decks(config: Config) -> dict[str, str]:
+# The deck overview (Anki desktop, qt/aqt/overview.py) puts the description's HTML as it is into
+# its page, under the deck's name in an <h3>; the page's <base> is Anki's media server, so
+# url("_studydeck-sans-400-....woff2") is the media file, as in the card CSS. A <style> there
+# sets the name and the description in the deck's fonts, so Hangul shows on a machine without a
+# Korean font (tests/desktop/overview.py looks at it in Anki desktop). AnkiDroid removes <style>
+# from a description (its issue 5715) and shows the text in the phone's font; the text itself
+# never depends on the style.
+OVERVIEW_CSS = (
+    'h3, .description { font-family: "StudyDeck Sans", "Pretendard", "Apple SD Gothic Neo", '
+    '"Noto Sans KR", "Malgun Gothic", sans-serif; }'
+)
+
+
+def decks(config: Config, font_css: str = "") -> dict[str, str]:
     """The decks the package holds, name -> description: the deck (it holds no card; its overview
-    shows the description) and one subdeck per group."""
-    return {config.deck: description(config)} | {
-        subdeck(config, g.name): description(config, g.name) for g in config.groups
+    shows the description) and one subdeck per group. font_css (the @font-face rules of the
+    deck's text fonts) goes into each description, for the overview's text."""
+    style = f"<style>{font_css}{OVERVIEW_CSS}</style>" if font_css else ""
+    return {config.deck: description(config) + style} | {
+        subdeck(config, g.name): description(config, g.name) + style for g in config.groups
     }
 
 

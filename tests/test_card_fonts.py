@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
@@ -107,6 +108,18 @@ def every_side(col) -> str:
     return "".join(f'<div class="card">{c.question()}</div><div class="card">{c.answer()}</div>' for c in cards)
 
 
+def overviews(col) -> str:
+    """Every deck's overview as Anki desktop draws it (qt/aqt/overview.py: the deck's name in an
+    <h3>, its description in a div.description), in the UI's own font (here: sans-serif)."""
+    out = ["<style>body { font-family: sans-serif; } .description { white-space: pre-wrap; }</style>"]
+    for deck in col.decks.all_names_and_ids(skip_empty_default=True):
+        desc = col.decks.get(deck.id)["desc"]
+        out.append(
+            f'<center><h3>{html.escape(deck.name)}</h3><div class="descfont descmid description">{desc}</div></center>'
+        )
+    return "".join(out)
+
+
 @pytest.fixture(scope="module")
 def imported(built, tmp_path_factory):
     col = new_collection(tmp_path_factory.mktemp("fonts") / "anki")
@@ -138,6 +151,14 @@ def test_every_card_renders_hangul_with_the_bundled_fonts_only(imported, tmp_pat
     assert _pdf_fonts(pdf) <= OURS and {"StudyDeck-Sans", "StudyDeck-Sans-Bold", "StudyDeck-Mono"} <= _pdf_fonts(pdf)
     text = "".join(p.extract_text() for p in pypdf.PdfReader(pdf).pages)
     assert "쿠버네티스" in text and "kubectl" in text
+    outside = glyphs_outside_the_fonts(pdf, media)
+    assert not outside, f"{len(outside)} characters outside the deck's fonts: {' '.join(outside)}"
+
+
+def test_every_deck_overview_shows_its_name_and_description_in_the_bundled_fonts(imported, tmp_path):
+    media = Path(imported.media.dir())
+    pdf = _render(overviews(imported), media, tmp_path / "overview.pdf")  # no card CSS on that page
+    assert {"쿠", "버", "네", "티", "스", "념"} <= {c for _, c, _ in _drawn(pdf)}
     outside = glyphs_outside_the_fonts(pdf, media)
     assert not outside, f"{len(outside)} characters outside the deck's fonts: {' '.join(outside)}"
 
@@ -186,6 +207,7 @@ def every_field(tmp_path_factory):
 
 
 CARD_MARKERS = "퓽햏쌰꺆냑뷁넌뙇휑쒜쫙뀱똠횹쵁겕"  # tests/data/every-field: one per field (see its comments)
+OVERVIEW_MARKERS = "꿹땷뛣쓔쁍"  # the deck's name and description, the groups' labels, a subdeck's name
 
 
 def test_every_character_of_every_field_on_every_card_is_in_the_bundled_fonts(every_field, tmp_path):
@@ -193,5 +215,14 @@ def test_every_character_of_every_field_on_every_card_is_in_the_bundled_fonts(ev
     pdf = _render(every_side(every_field), media, tmp_path / "cards.pdf")
     drawn = {c for _, c, _ in _drawn(pdf)}
     assert set(CARD_MARKERS) <= drawn, set(CARD_MARKERS) - drawn  # the sides show every field
+    outside = glyphs_outside_the_fonts(pdf, media)
+    assert not outside, f"{len(outside)} characters outside the deck's fonts: {' '.join(outside)}"
+
+
+def test_every_character_of_the_deck_overviews_is_in_the_bundled_fonts(every_field, tmp_path):
+    media = Path(every_field.media.dir())
+    pdf = _render(overviews(every_field), media, tmp_path / "overviews.pdf")
+    drawn = {c for _, c, _ in _drawn(pdf)}
+    assert set(OVERVIEW_MARKERS) <= drawn, set(OVERVIEW_MARKERS) - drawn
     outside = glyphs_outside_the_fonts(pdf, media)
     assert not outside, f"{len(outside)} characters outside the deck's fonts: {' '.join(outside)}"
