@@ -125,7 +125,7 @@ def css(fonts: list[WebFont], url=lambda font: font.name) -> str:
     )
 
 
-_SUBSET_VERSION = "1"  # part of the cache key: change it when _make_subset changes
+_SUBSET_VERSION = "2"  # part of the cache key: change it when _make_subset changes
 
 
 def _subset(source: bytes, face: Face, chars: frozenset[str], cache: Path | None) -> bytes:
@@ -174,7 +174,7 @@ def _make_subset(source: bytes, face: Face, chars: frozenset[str]) -> bytes:
     subsetter.subset(font)
     _rename(font, face)
     out = io.BytesIO()
-    font.save(out)
+    subset.save_font(font, out, options)  # applies options.flavor: font.save() alone writes TrueType
     return out.getvalue()
 
 
