@@ -42,12 +42,17 @@ def main() -> int:
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
 
+    # Anki runs once per user and hands a second start to the first (aqt reads the key on import)
+    os.environ["ANKI_SINGLE_INSTANCE_KEY"] = f"studydeck-overview-{os.getpid()}"
     import aqt
     from aqt.profiles import ProfileManager
     from aqt.qt import QTimer
 
     ProfileManager.setDefaultLang = lambda self, idx: self.setLang("en_US")  # no first-run language dialog
     app = aqt._run(argv=["anki", "-b", tempfile.mkdtemp(prefix="studydeck-anki-")], exec=False)
+    if app is None:
+        print("Anki did not start", file=sys.stderr)
+        return 2
     mw = aqt.mw
     steps: list = []
     found: list[dict] = []
