@@ -78,6 +78,12 @@ def charset(reads: Reads, templates: Path) -> frozenset[int]:
     return frozenset.intersection(*(_cmap(d) for face, d in data.items() if face.family == SANS))
 
 
+def is_hangul(c: str) -> bool:
+    """A Hangul syllable, jamo or compatibility jamo (Unicode's Hangul blocks)."""
+    o = ord(c)
+    return 0xAC00 <= o <= 0xD7FF or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F or 0xA960 <= o <= 0xA97F
+
+
 def missing(text: str, chars: frozenset[int]) -> list[tuple[int, str]]:
     """(index, character) for each character of text the fonts cannot draw; whitespace is fine."""
     return [(i, c) for i, c in enumerate(text) if ord(c) not in chars and not c.isspace()]
@@ -97,10 +103,14 @@ class WebFont:
 def web_fonts(
     reads: Reads, templates: Path, text: frozenset[str], code: frozenset[str], cache: Path | None = None
 ) -> list[WebFont]:
-    """WOFF2 subsets of every face: the text faces with `text`, the monospace ones with `code`."""
+    """WOFF2 subsets of every face: the text faces with `text`, the monospace ones with `code`
+    but its Hangul, which the text font draws (every stylesheet names StudyDeck Sans after
+    StudyDeck Mono). A phone loads a card's fonts whole, and Hangul in code made the code faces
+    a second copy of the text's: 85 and 117 KiB for 1,000 entries with Korean in their code,
+    7 KiB without it (benchmarks/README.md)."""
     out = []
     for face in FACES:
-        chars = (code if face.family == MONO else text) | ASCII
+        chars = (frozenset(c for c in code if not is_hangul(c)) if face.family == MONO else text) | ASCII
         data = _subset(font_data(reads, templates, face), face, frozenset(chars), cache)
         slug = face.family.lower().replace(" ", "-")
         out.append(WebFont(face, f"_{slug}-{face.weight}-{hashlib.sha256(data).hexdigest()[:12]}.woff2", data))

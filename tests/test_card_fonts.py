@@ -13,6 +13,8 @@ import pytest
 from conftest import ROOT, copy_project, import_apkg, new_collection, outputs, run_build
 from fontTools.ttLib import TTFont
 
+from studydeck.fonts import is_hangul
+
 DECK_BUDGET = 300 * 1024  # bytes: the default deck, its fonts included (README, "Importing into Anki")
 OURS = {"StudyDeck-Sans", "StudyDeck-Sans-Bold", "StudyDeck-Mono", "StudyDeck-Mono-Bold"}
 EVERY_FIELD = ROOT / "tests" / "data" / "every-field"  # a project with every field, each with its own syllable
@@ -215,6 +217,9 @@ def test_every_character_of_every_field_on_every_card_is_in_the_bundled_fonts(ev
     pdf = _render(every_side(every_field), media, tmp_path / "cards.pdf")
     drawn = {c for _, c, _ in _drawn(pdf)}
     assert set(CARD_MARKERS) <= drawn, set(CARD_MARKERS) - drawn  # the sides show every field
+    # Hangul in code is drawn by the text font: the code font's subsets carry none
+    assert [f for f, c, _ in _drawn(pdf) if c == "냑"] == ["StudyDeck-Sans"]  # 냑 is only in `code`
+    assert not any(is_hangul(chr(c)) for face, cmap in _faces(media).items() if "Mono" in face for c in cmap)
     outside = glyphs_outside_the_fonts(pdf, media)
     assert not outside, f"{len(outside)} characters outside the deck's fonts: {' '.join(outside)}"
 
