@@ -29,18 +29,40 @@ class Face:
     file: str  # in templates/fonts/
     upstream: str  # the font it is made from, for its name table
     licence: str  # the licence file beside it
+    budget: int  # bytes its WOFF2 subset may have: a phone loads a card's fonts whole
 
+
+# Budgets that hold for 1,000 entries using all 2,350 Hangul syllables of KS X 1001 (everyday
+# Korean), with room to spare: there the text faces are 156 and 160 KiB, the code faces (no
+# Hangul: see web_fonts) 7 KiB; the default deck's 34 and 7 KiB (benchmarks/fonts.py, figures in
+# benchmarks/README.md; tests/test_card_fonts.py holds the default deck to them).
+TEXT_BUDGET, CODE_BUDGET = 192 * 1024, 16 * 1024
 
 SANS, MONO = "StudyDeck Sans", "StudyDeck Mono"
 FACES = (
-    Face(SANS, 400, "Pretendard-Regular.ttf", "Pretendard 1.3.9 (c) 2021 Kil Hyung-jin", "OFL-Pretendard.txt"),
-    Face(SANS, 700, "Pretendard-Bold.ttf", "Pretendard 1.3.9 (c) 2021 Kil Hyung-jin", "OFL-Pretendard.txt"),
+    Face(
+        SANS,
+        400,
+        "Pretendard-Regular.ttf",
+        "Pretendard 1.3.9 (c) 2021 Kil Hyung-jin",
+        "OFL-Pretendard.txt",
+        TEXT_BUDGET,
+    ),
+    Face(
+        SANS,
+        700,
+        "Pretendard-Bold.ttf",
+        "Pretendard 1.3.9 (c) 2021 Kil Hyung-jin",
+        "OFL-Pretendard.txt",
+        TEXT_BUDGET,
+    ),
     Face(
         MONO,
         400,
         "NanumGothicCoding-Regular.ttf",
         "NanumGothicCoding 2.0 (c) 2010 NAVER Corporation",
         "OFL-NanumGothicCoding.txt",
+        CODE_BUDGET,
     ),
     Face(
         MONO,
@@ -48,6 +70,7 @@ FACES = (
         "NanumGothicCoding-Bold.ttf",
         "NanumGothicCoding 2.0 (c) 2010 NAVER Corporation",
         "OFL-NanumGothicCoding.txt",
+        CODE_BUDGET,
     ),
 )
 ASCII = frozenset(chr(c) for c in range(32, 127))

@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, copy_project, import_apkg, new_collection, outputs, run_build
 from fontTools.ttLib import TTFont
 
-from studydeck.fonts import is_hangul
+from studydeck.fonts import FACES, is_hangul
 
 DECK_BUDGET = 300 * 1024  # bytes: the default deck, its fonts included (README, "Importing into Anki")
 OURS = {"StudyDeck-Sans", "StudyDeck-Sans-Bold", "StudyDeck-Mono", "StudyDeck-Mono-Bold"}
@@ -144,6 +144,17 @@ def test_the_deck_carries_subset_fonts_and_their_licences_within_its_budget(buil
     for name in media:
         if name.endswith(".woff2"):
             assert f'url("{name}")' in css
+
+
+def test_each_font_face_is_woff2_within_its_budget(imported):
+    """Phones load a card's fonts whole: each face has a budget that holds for 1,000 entries of
+    everyday Korean (studydeck/fonts.py; benchmarks/fonts.py measures it there)."""
+    media = Path(imported.media.dir())
+    for face in FACES:
+        family = face.family.split()[-1].lower()
+        (path,) = media.glob(f"_studydeck-{family}-{face.weight}-*.woff2")
+        assert path.read_bytes()[:4] == b"wOF2", path.name
+        assert 0 < path.stat().st_size <= face.budget, (path.name, path.stat().st_size, face.budget)
 
 
 def test_every_card_renders_hangul_with_the_bundled_fonts_only(imported, tmp_path):
