@@ -200,6 +200,11 @@ def test_a_font_with_new_characters_arrives_under_a_new_name(tmp_path):
     new = (after - before).pop()
     assert f'url("{new}")' in col.models.by_name("k8s-study-deck cloze")["css"]
     assert {ord("뚫"), ord("뷁")} <= set(TTFont(Path(col.media.dir()) / new).getBestCmap())
+    # What README says of the old files: they stay, unused, and Check Media does not list them
+    # (Anki never counts a '_' file as unused: rslib/src/media/check.rs)
+    assert before <= {p.name for p in Path(col.media.dir()).iterdir()}
+    assert f'url("{before.pop()}")' not in col.models.by_name("k8s-study-deck cloze")["css"]
+    assert not [name for name in col.media.check().unused if name.startswith("_studydeck")]
     col.close()
 
 
