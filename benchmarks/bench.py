@@ -50,7 +50,8 @@ def _words() -> list[str]:
     return words
 
 
-def synthetic_entry(i: int, n: int, rng: random.Random, words: list[str]) -> str:
+def synthetic_entry(i: int, n: int, rng: random.Random, words: list[str], code: bool = False) -> str:
+    """One entry; with code, one of its points ends with a `code` span of two words."""
     import yaml
 
     def sentence(lo, hi):
@@ -71,10 +72,14 @@ def synthetic_entry(i: int, n: int, rng: random.Random, words: list[str]) -> str
         "points": [sentence(6, 14) for _ in range(rng.randint(3, 6))],
         "related": sorted({f"e{rng.randrange(n):05d}" for _ in range(rng.randint(0, 2))} - {f"e{i:05d}"}),
     }
+    if code:
+        entry["points"][-1] += f" `{sentence(2, 2)}`"
     return yaml.safe_dump(entry, allow_unicode=True, sort_keys=False, width=1000)
 
 
-def make_project(dest: Path, n: int) -> Path:
+def make_project(dest: Path, n: int, words: list[str] | None = None, code: bool = False) -> Path:
+    """A git repository with N entries: the real 12, or synthetic ones made of `words` (the real
+    entries' words by default), with a `code` span in a point if code."""
     dest.mkdir(parents=True)
     for name in PROJECT_FILES:
         src = ROOT / name
@@ -87,9 +92,9 @@ def make_project(dest: Path, n: int) -> Path:
         config = dest / "pyproject.toml"
         config.write_text(re.sub(r"(?m)^order = \[[^\]]*\]\n", "", config.read_text("utf-8")), "utf-8")
         (dest / "entries").mkdir()
-        rng, words = random.Random(n), _words()
+        rng, words = random.Random(n), words or _words()
         for i in range(n):
-            (dest / "entries" / f"e{i:05d}.yaml").write_text(synthetic_entry(i, n, rng, words), "utf-8")
+            (dest / "entries" / f"e{i:05d}.yaml").write_text(synthetic_entry(i, n, rng, words, code), "utf-8")
     env = {
         **os.environ,
         "GIT_AUTHOR_NAME": "b",

@@ -31,18 +31,40 @@ class Face:
     file: str  # in templates/fonts/
     upstream: str  # the font it is made from, for its name table
     licence: str  # the licence file beside it
+    budget: int  # bytes its WOFF2 subset may have: a phone loads a card's fonts whole
 
+
+# Budgets that hold for 1,000 entries using all 2,350 Hangul syllables of KS X 1001 (everyday
+# Korean), with room to spare: there the text faces are 156 and 160 KiB, the code faces (no
+# Hangul: see web_fonts) 7 KiB; the default deck's 34 and 7 KiB (benchmarks/fonts.py, figures in
+# benchmarks/README.md; tests/test_card_fonts.py holds the default deck to them).
+TEXT_BUDGET, CODE_BUDGET = 192 * 1024, 16 * 1024
 
 SANS, MONO = "StudyDeck Sans", "StudyDeck Mono"
 FACES = (
-    Face(SANS, 400, "Pretendard-Regular.ttf", "Pretendard 1.3.9 (c) 2021 Kil Hyung-jin", "OFL-Pretendard.txt"),
-    Face(SANS, 700, "Pretendard-Bold.ttf", "Pretendard 1.3.9 (c) 2021 Kil Hyung-jin", "OFL-Pretendard.txt"),
+    Face(
+        SANS,
+        400,
+        "Pretendard-Regular.ttf",
+        "Pretendard 1.3.9 (c) 2021 Kil Hyung-jin",
+        "OFL-Pretendard.txt",
+        TEXT_BUDGET,
+    ),
+    Face(
+        SANS,
+        700,
+        "Pretendard-Bold.ttf",
+        "Pretendard 1.3.9 (c) 2021 Kil Hyung-jin",
+        "OFL-Pretendard.txt",
+        TEXT_BUDGET,
+    ),
     Face(
         MONO,
         400,
         "NanumGothicCoding-Regular.ttf",
         "NanumGothicCoding 2.0 (c) 2010 NAVER Corporation",
         "OFL-NanumGothicCoding.txt",
+        CODE_BUDGET,
     ),
     Face(
         MONO,
@@ -50,6 +72,7 @@ FACES = (
         "NanumGothicCoding-Bold.ttf",
         "NanumGothicCoding 2.0 (c) 2010 NAVER Corporation",
         "OFL-NanumGothicCoding.txt",
+        CODE_BUDGET,
     ),
 )
 ASCII = frozenset(chr(c) for c in range(32, 127))
@@ -80,6 +103,12 @@ def charset(reads: Reads, templates: Path) -> frozenset[int]:
     return frozenset.intersection(*(_cmap(d) for face, d in data.items() if face.family == SANS))
 
 
+def is_hangul(c: str) -> bool:
+    """A Hangul syllable, jamo or compatibility jamo (Unicode's Hangul blocks)."""
+    o = ord(c)
+    return 0xAC00 <= o <= 0xD7FF or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F or 0xA960 <= o <= 0xA97F
+
+
 def missing(text: str, chars: frozenset[int]) -> list[tuple[int, str]]:
     """(index, character) for each character of text the fonts cannot draw; whitespace is fine."""
     return [(i, c) for i, c in enumerate(text) if ord(c) not in chars and not c.isspace()]
@@ -99,10 +128,14 @@ class WebFont:
 def web_fonts(
     reads: Reads, templates: Path, text: frozenset[str], code: frozenset[str], cache: Path | None = None
 ) -> list[WebFont]:
-    """WOFF2 subsets of every face: the text faces with `text`, the monospace ones with `code`."""
+    """WOFF2 subsets of every face: the text faces with `text`, the monospace ones with `code`
+    but its Hangul, which the text font draws (every stylesheet names StudyDeck Sans after
+    StudyDeck Mono). A phone loads a card's fonts whole, and Hangul in code made the code faces
+    a second copy of the text's: 85 and 117 KiB for 1,000 entries with Korean in their code,
+    7 KiB without it (benchmarks/README.md)."""
     out = []
     for face in FACES:
-        chars = (code if face.family == MONO else text) | ASCII
+        chars = (frozenset(c for c in code if not is_hangul(c)) if face.family == MONO else text) | ASCII
         data = _subset(font_data(reads, templates, face), face, frozenset(chars), cache)
         slug = face.family.lower().replace(" ", "-")
         out.append(WebFont(face, f"_{slug}-{face.weight}-{hashlib.sha256(data).hexdigest()[:12]}.woff2", data))
@@ -127,7 +160,7 @@ def css(fonts: list[WebFont], url=lambda font: font.name) -> str:
     )
 
 
-_SUBSET_VERSION = "1"  # part of the cache key: change it when _make_subset changes
+_SUBSET_VERSION = "2"  # part of the cache key: change it when _make_subset changes
 
 
 def _subset(source: bytes, face: Face, chars: frozenset[str], cache: Path | None) -> bytes:
@@ -171,7 +204,7 @@ def _make_subset(source: bytes, face: Face, chars: frozenset[str]) -> bytes:
     subsetter.subset(font)
     _rename(font, face)
     out = io.BytesIO()
-    font.save(out)
+    subset.save_font(font, out, options)  # applies options.flavor: font.save() alone writes TrueType
     return out.getvalue()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 from . import markup
@@ -125,40 +126,59 @@ def notetype(reads: Reads, templates: Path, config: Config, font_css: str = "") 
 
 
 def characters(
-    reads: Reads, entries: list[Entry], templates: Path, config: Config
+    reads: Reads, made: list[Note], decks: dict[str, str], templates: Path, config: Config, tags: tuple[str, ...] = ()
 ) -> tuple[frozenset[str], frozenset[str]]:
-    """Every character the cards and the preview may show, and those set as code: the entries,
-    the words of the templates, and the configuration's names and labels."""
-    text, code = set(), set()
+    """Every character the cards, the deck overviews and the preview may show, and those set as
+    code. Read from what Anki is given, not from the entries' parts, so no field is left out:
+    every field of every note as a browser reads its HTML (text, attribute values such as alt,
+    character references; a cloze's hint is in its field too), every deck's name and
+    description, the words of the templates, the configuration's names and labels, and the
+    tags (the preview's title names a --tag selection)."""
+    shown = _Shown()
+    for note in made:
+        for value in note.fields:
+            shown.feed(value)
+    for name, desc in decks.items():
+        shown.feed(html.escape(name) + desc)
+    shown.close()
+    text, code = set(shown.text), shown.code
     text.update(
         config.deck,
-        config.description,
         config.version,
         SOURCE_LINK_TEXT,
         *(part for g in config.groups for part in (g.name, g.label, g.subdeck)),
+        *tags,
     )
-    for entry in entries:
-        text.update(entry.id, entry.title, *entry.tags, *entry.sources)
-        trees = [d.tree for d in entry.definitions] + list(entry.points)
-        for d in entry.definitions:
-            text.update(d.term)
-        for figure in entry.figures:
-            text.update(figure.alt, figure.caption)
-        for tree in trees:
-            text.update(markup.plain(tree))
-            code.update(*(n.text for n in _code_nodes(tree)))
     for path in reads.files(templates):
         if path.suffix in (".html", ".j2", ".css", ".js"):
             text.update(template_text(reads, templates, path.relative_to(templates).as_posix()))
+    text |= code  # code falls back to the text font where the monospace one has no glyph
     return frozenset(c for c in text if not c.isspace()), frozenset(c for c in code if not c.isspace())
 
 
-def _code_nodes(tree: tuple):
-    for node in tree:
-        if isinstance(node, markup.Code):
-            yield node
-        elif isinstance(node, (markup.Bold, markup.Cloze)):
-            yield from _code_nodes(node.children)
+class _Shown(HTMLParser):
+    """The characters of HTML as a page may show them: its text and its attribute values (alt,
+    title, href), character references decoded; the text inside <code> also apart."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.text: set[str] = set()
+        self.code: set[str] = set()
+        self._in_code = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._in_code += tag == "code"
+        for _, value in attrs:
+            self.text.update(value or "")
+
+    def handle_endtag(self, tag):
+        if tag == "code" and self._in_code:
+            self._in_code -= 1
+
+    def handle_data(self, data):
+        self.text.update(data)
+        if self._in_code:
+            self.code.update(data)
 
 
 def notes(entries: list[Entry], config: Config, guids: dict[str, str]) -> list[Note]:
@@ -240,11 +260,26 @@ def description(config: Config, group: str | None = None) -> str:
     return "<br>".join(lines)
 
 
-def decks(config: Config) -> dict[str, str]:
+# The deck overview (Anki desktop, qt/aqt/overview.py) puts the description's HTML as it is into
+# its page, under the deck's name in an <h3>; the page's <base> is Anki's media server, so
+# url("_studydeck-sans-400-....woff2") is the media file, as in the card CSS. A <style> there
+# sets the name and the description in the deck's fonts, so Hangul shows on a machine without a
+# Korean font (tests/desktop/overview.py looks at it in Anki desktop). AnkiDroid removes <style>
+# from a description (its issue 5715) and shows the text in the phone's font; the text itself
+# never depends on the style.
+OVERVIEW_CSS = (
+    'h3, .description { font-family: "StudyDeck Sans", "Pretendard", "Apple SD Gothic Neo", '
+    '"Noto Sans KR", "Malgun Gothic", sans-serif; }'
+)
+
+
+def decks(config: Config, font_css: str = "") -> dict[str, str]:
     """The decks the package holds, name -> description: the deck (it holds no card; its overview
-    shows the description) and one subdeck per group."""
-    return {config.deck: description(config)} | {
-        subdeck(config, g.name): description(config, g.name) for g in config.groups
+    shows the description) and one subdeck per group. font_css (the @font-face rules of the
+    deck's text fonts) goes into each description, for the overview's text."""
+    style = f"<style>{font_css}{OVERVIEW_CSS}</style>" if font_css else ""
+    return {config.deck: description(config) + style} | {
+        subdeck(config, g.name): description(config, g.name) + style for g in config.groups
     }
 
 

@@ -132,10 +132,12 @@ def _entries(options: Options, reads: Reads, config: Config, selection: bool) ->
 def _notes(options: Options, reads: Reads, config: Config, entries: list[Entry], guids: dict[str, str]):
     """The deck's fonts (subsets for what the cards show), its notetype and its notes."""
     templates = options.root / "templates"
-    text, code = notes.characters(reads, entries, templates, config)
+    made = notes.notes(entries, config, guids)
+    tags = tuple(t for e in entries for t in e.tags)
+    text, code = notes.characters(reads, made, notes.decks(config), templates, config, tags)
     web_fonts = fonts.web_fonts(reads, templates, text, code, options.root / FONT_CACHE)
     notetype = notes.notetype(reads, templates, config, fonts.css(web_fonts))
-    return web_fonts, notetype, notes.notes(entries, config, guids)
+    return web_fonts, notetype, made
 
 
 def draft(options: Options, reads: Reads, now: int) -> Project:

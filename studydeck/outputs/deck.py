@@ -20,7 +20,8 @@ class Deck(Output):
             **fonts.licences(project.reads, project.templates),
             **notes.media(project.entries),
         }
-        return nt, media, notes.decks(project.config)
+        text_fonts = [f for f in project.web_fonts if f.face.family == fonts.SANS]
+        return nt, media, notes.decks(project.config, fonts.css(text_fonts))
 
     def check(self, project) -> None:
         from .cards import check_templates
