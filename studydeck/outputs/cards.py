@@ -57,7 +57,7 @@ def cards(project) -> list[dict]:
         if not out or out[-1]["id"] != note.entry_id:
             out.append({"id": note.entry_id, "title": titles[note.entry_id], "cards": []})
         names = (*nt.fields, *SPECIAL)
-        values = (*note.fields, *_special(nt, note))
+        values = (*note.fields, *_special(nt, note, project.revs.get(note.guid)))
         for n, front, back in _sides(nt.front, nt.back_html, names, values, note.ordinals):
             out[-1]["cards"].append(
                 {"note": f"{note.entry_id}/{note.key}", "term": note.term, "ordinal": n, "front": front, "back": back}
@@ -73,8 +73,11 @@ SPECIAL = ("Tags", "Type", "Deck", "Subdeck", "CardFlag", "Card")
 VIEWPORTS = {"desktop": (1100, 850), "phone": (400, 820)}
 
 
-def _special(nt, note) -> tuple[str, ...]:
-    return (" ".join(note.tags), nt.name, note.deck, note.deck.rsplit("::", 1)[-1], "flag0", nt.template)
+def _special(nt, note, rev: str | None) -> tuple[str, ...]:
+    # Anki keeps a note's tags sorted without regard to case (rslib tags: canonify_tags), the
+    # revision tag the package adds (apkg.pack) among them
+    tags = sorted({*note.tags, *([rev] if rev else [])}, key=str.casefold)
+    return (" ".join(tags), nt.name, note.deck, note.deck.rsplit("::", 1)[-1], "flag0", nt.template)
 
 
 @functools.lru_cache(maxsize=1 << 14)  # watch mode: after a save only the changed notes are rendered again
