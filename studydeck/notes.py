@@ -235,8 +235,9 @@ def figure_html(figure: Figure) -> str:
     caption = f"<figcaption>{anki_text(figure.caption)}</figcaption>" if figure.caption else ""
     readable = figure.readable()
     style = f' style="--sd-w: {readable[0]}px; --sd-h: {readable[1]}px"' if readable else ""
+    focus = ' tabindex="0"' if readable else ""  # it may scroll sideways: a keyboard can scroll it too
     return (
-        f'<figure class="figure"><img src="{figure.media}" alt="{anki_text(figure.alt)}" '
+        f'<figure class="figure"{focus}><img src="{figure.media}" alt="{anki_text(figure.alt)}" '
         f'width="{width}" height="{height}"{style}>{caption}</figure>'
     )
 

@@ -89,7 +89,13 @@ FRAMES = """Array.from(document.querySelectorAll('.sd-screen iframe'), (f) => {
 
 
 def frames(page) -> list[dict]:
-    page.wait("document.querySelectorAll('.sd-screen iframe').length > 0")
+    # every frame made and loaded (a watch-mode swap replaces them: wait until they are all in)
+    page.wait(
+        "document.querySelectorAll('.sd-screen iframe').length > 0 && Array.from("
+        "document.querySelectorAll('.sd-screen iframe')).every((f) => f.contentDocument && f.contentDocument.body"
+        " && f.contentDocument.URL === 'about:srcdoc' && f.contentDocument.body.className.startsWith('card'))",
+        60,
+    )
     page.eval("new Promise((r) => setTimeout(r, 300))")  # the frames settle (images, fonts) and scroll
     return page.eval(FRAMES)
 
@@ -132,7 +138,8 @@ def test_an_answer_pushed_off_the_screen_is_marked_and_shown_off_screen(browser,
     card = project / "templates" / "card"
     tall = '<div style="height: 2000px"></div>'
     back = (card / "back.html").read_text("utf-8")
-    (card / "back.html").write_text(back.replace('<hr id="answer">', f'<hr id="answer">{tall}', 1), "utf-8")
+    back = back.replace('<div id="answer" class=', "<div class=", 1)  # the answer's anchor below the sentence,
+    (card / "back.html").write_text(back.replace('<hr class="sd-rule">', f'<hr id="answer">{tall}', 1), "utf-8")
     (card / "front.html").write_text(tall + (card / "front.html").read_text("utf-8"), "utf-8")
     page = open_view(browser, _build(project), "desktop", "phone")
     flags = page.eval("Array.from(document.querySelectorAll('.sd-flag'), (f) => f.hidden ? '' : f.textContent)")
