@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache, layout
-from .errors import Problem
+from .errors import Problem, collecting_warnings
 from .lock import LOCK_NAME
 from .model import Options
 from .outputs import Made, registry
 from .project import Project, gather
 from .reads import Reads
 from .schema import SCHEMA_NAME
-from .write import recover, write_all
+from .write import one_build_at_a_time, recover, write_all
 
 Say = Callable[[str], None]
 Report = Callable[[str, str], None]
@@ -37,7 +37,15 @@ class Result:
 
 def build(options: Options, say: Say = print, report: Report | None = None) -> Result:
     """Build the outputs from entries/ (or only check them). say(stage) and report(document, step)
-    tell the user what happens."""
+    tell the user what happens. Builds of one project take turns; --check writes nothing and waits for none."""
+    with collecting_warnings():
+        if options.check:
+            return _build(options, say, report)
+        with one_build_at_a_time(options.root, say):
+            return _build(options, say, report)
+
+
+def _build(options: Options, say: Say, report: Report | None) -> Result:
     extras = (options.root / LOCK_NAME, options.root / SCHEMA_NAME)
     if not options.check and (finished := recover(options.out, extras)):
         say(f"finished writing {finished} file(s) that an interrupted build had left half written")
@@ -146,10 +154,15 @@ def _remember(record: cache.Record, reads: Reads, options: Options, result: Resu
     }
     record.finish(reads.record(), options, figures, sorted(p.name for p in result.written + result.reused))
     if not record.save():
-        say(
-            f"warning: could not record this build in {cache.CACHE_DIR.as_posix()}/ ({record.error}); "
-            "the next build makes everything again"
+        problem = Problem(
+            cache.CACHE_DIR.as_posix(),
+            0,
+            0,
+            "",
+            f"could not record this build ({record.error}); the next build makes everything again",
+            "warning",
         )
+        result.warnings = [*result.warnings, problem]
 
 
 def _result_of_record(last: dict, record: cache.Record, options: Options) -> Result:

@@ -12,6 +12,7 @@ anything and finishes the swap (every staged file was complete before the journa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -23,6 +24,35 @@ from .errors import BuildError
 
 JOURNAL = ".studydeck-journal.json"
 _STAGED = re.compile(r"^\..+\.[0-9a-f]{12}\.(new|old)$")
+
+
+@contextlib.contextmanager
+def one_build_at_a_time(root: Path, say):
+    """Builds of one project take turns (a watch's background build and a manual one): each
+    holds an exclusive flock on the project's folder from its first read of dist/ to its last
+    write, so two never interleave their swaps of dist/, entries.lock or the cache. The lock
+    needs no file (nothing to leave behind or to forge) and goes with the process, also on kill -9."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): builds do not take turns
+        yield
+        return
+    try:
+        fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # the folder cannot be opened: reading it fails later with its own message
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say("waiting for another build of this project to finish ...")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: as without flock
+            pass
+        yield
+    finally:
+        os.close(fd)
 
 
 def safe_stem(name: str, limit: int = 80) -> str:

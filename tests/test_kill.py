@@ -95,3 +95,35 @@ def test_killed_at_random_moments_the_next_build_is_whole(before_and_after, tmp_
         }, f"{where}: the next build did not end with the new outputs"
         assert list(scratch.iterdir()) == [], f"{where}: temporary files left: {list(scratch.iterdir())}"
         assert not [p for p in (project / "dist").iterdir() if p.name.startswith(".")], where
+
+
+def test_two_builds_at_once_take_turns(before_and_after, tmp_path):
+    """A watch's background build and a manual one started together: the second waits for the
+    first (and says so), both succeed, and dist/ and entries.lock are one build's."""
+    base, _old, new, _seconds = before_and_after
+    project, scratch = tmp_path / "p", tmp_path / "tmp"
+    shutil.copytree(base, project)
+    scratch.mkdir()
+    _edit(project)
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"} | SDE | {"TMPDIR": str(scratch)}
+    builds = [
+        subprocess.Popen(
+            [sys.executable, "build.py"],
+            cwd=project,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    done = [b.communicate(timeout=600) for b in builds]
+    assert [b.returncode for b in builds] == [0, 0], done
+    said = "".join(out for out, _err in done)
+    assert said.count("waiting for another build of this project to finish ...") == 1, said
+    now = _state(project)
+    assert {k: v for k, v in now.items() if k != "dist/CHANGES.md"} == {
+        k: v for k, v in new.items() if k != "dist/CHANGES.md"
+    }
+    assert list(scratch.iterdir()) == []
+    assert not [p for p in (project / "dist").iterdir() if p.name.startswith(".")]
