@@ -11,6 +11,7 @@ server serves these pages and nothing else from disk.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -296,6 +297,7 @@ class _Handler(BaseHTTPRequestHandler):
     port_box: list[int]
     server_version = "studydeck"
     sys_version = ""
+    timeout = 10  # seconds a client may take to send its request, or to take a write: no slowloris
 
     def log_message(self, *args) -> None:  # quiet: the terminal is for the build
         pass
@@ -366,12 +368,37 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.write(f"event: {kind}\ndata: {data}\n\n".encode())
                     seen = status
                 self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
             pass
+
+
+MAX_CLIENTS = 32  # connections served at once; more are turned away with 503 (each costs a thread)
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 64
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slots = threading.BoundedSemaphore(MAX_CLIENTS)
+
+    def process_request(self, request, client_address) -> None:
+        if not self.slots.acquire(blocking=False):
+            with contextlib.suppress(OSError):
+                request.sendall(
+                    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 31\r\n"
+                    b"Connection: close\r\n\r\ntoo many connections; try again"
+                )
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def handle_error(self, request, client_address) -> None:
         """A client that went away is nothing to report; anything else, one line, not a traceback."""
@@ -392,7 +419,7 @@ def run(options: Options, argv: list[str], say: Callable[[str], None], port: int
     # itself is never interrupted halfway.
     previous = {
         sig: signal.signal(sig, lambda *_: setattr(watch, "interrupted", True))
-        for sig in (signal.SIGINT, signal.SIGTERM)
+        for sig in (signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
     }
     server = None
     try:

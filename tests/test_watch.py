@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from conftest import copy_project, outputs
 
+from studydeck import watch
+
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 
 
@@ -187,6 +189,15 @@ def test_only_loopback_only_the_pages_and_nothing_left_after_ctrl_c(tmp_path):
             raw.sendall(f"GET /cards HTTP/1.1\r\nHost: 127.0.0.1:{w.port}\r\n\r\n".encode())
             raw.close()
         assert w.get("/")[0] == 200
+        # many clients that open a connection and send nothing (slowloris): the server turns the
+        # surplus away at once, and drops the silent ones after its timeout
+        idle = [socket.create_connection(("127.0.0.1", w.port)) for _ in range(watch.MAX_CLIENTS + 4)]
+        time.sleep(0.5)
+        assert w.get("/")[0] == 503
+        time.sleep(watch._Handler.timeout + 1)
+        assert w.get("/")[0] == 200
+        for conn in idle:
+            conn.close()
         # stop while the background build runs (its PDF workers too)
         _edit(project / "entries" / "pod.yaml", "title: Pod\n", "title: Pod 중지\n")
         w.next_event("any", lambda e: e["state"] == "running" and "pod" in e["changed"])
