@@ -6,6 +6,7 @@ an error, never a setting silently ignored.
 
 from __future__ import annotations
 
+import contextvars
 import re
 import tomllib
 import unicodedata
@@ -23,6 +24,7 @@ MAX_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z: later dates have no 4-digit
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KEYS = ("deck", "guid-prefix", "description", "source-url", "changes-url", "groups", "lint")
 _GROUP_KEYS = ("name", "label", "subdeck", "order")
+TOOL, GROUPS, LINT = "tool.studydeck", "tool.studydeck.groups", "tool.studydeck.lint"  # tables, for place()
 
 
 def source_date_epoch(reads: Reads) -> int | None:
@@ -38,27 +40,82 @@ def source_date_epoch(reads: Reads) -> int | None:
     return int(value)
 
 
-def _fail(message: str):
-    raise UsageError(f"pyproject.toml: {message}")
+_SOURCE: contextvars.ContextVar[str] = contextvars.ContextVar("pyproject", default="")
+
+
+def _fail(message: str, at: tuple | None = None, text: str | None = None):
+    """A configuration problem, at its place in pyproject.toml when `at` (see place()) finds it."""
+    raise UsageError(f"{place(text or _SOURCE.get(), *at) if at else 'pyproject.toml'}: {message}")
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+
+
+def place(text: str, table: str, index: int | None = None, key: str | None = None, item: str | None = None) -> str:
+    """'pyproject.toml:LINE:COL' of a setting (tomllib keeps no positions): the `key = ` line in
+    [table] (the index-th [[table]] when index is given), or item's quoted string after it;
+    the table's header when the key is not written there; 'pyproject.toml' when neither is found."""
+    lines = text.splitlines()
+    start, count = None, -1
+    for n, line in enumerate(lines):
+        m = _HEADER.match(line)
+        if not m:
+            continue
+        name = re.sub(r"[\s\"']", "", m.group(2))
+        if start is not None:
+            end = n
+            break
+        if name == table and (m.group(1) == "[[") == (index is not None):
+            count += 1
+            if index is None or count == index:
+                start = n
+    else:
+        end = len(lines)
+    if start is None:
+        return "pyproject.toml"
+    where = (start, 1)
+    if key is not None:
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        for n in range(start + 1, end):
+            if pattern.match(lines[n]):
+                where = (n, len(lines[n]) - len(lines[n].lstrip()) + 1)
+                if item is not None:
+                    for k in range(n, end):
+                        cut = lines[k].index("=") + 1 if k == n else 0
+                        found = re.search(rf"[\"']{re.escape(item)}[\"']", lines[k][cut:])
+                        if found:
+                            where = (k, cut + found.start() + 1)
+                            break
+                break
+    return f"pyproject.toml:{where[0] + 1}:{where[1]}"
 
 
 def load_config(reads: Reads) -> Config:
     """Read [project].version and [tool.studydeck] from the project's pyproject.toml."""
     path = reads.root / "pyproject.toml"
     try:
-        data = tomllib.loads(reads.text(path))
+        text = reads.text(path)
+        data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{path.name}: cannot read the configuration: {exc}") from None
+    token = _SOURCE.set(text)
+    try:
+        return _config(reads, data, text)
+    finally:
+        _SOURCE.reset(token)
+
+
+def _config(reads: Reads, data: dict, text: str) -> Config:
     tool = data.get("tool", {}).get("studydeck")
     if not isinstance(tool, dict):
         _fail("[tool.studydeck] is missing: it names the deck and its groups (see the README, Configuration)")
     for key in tool:
         if key not in _KEYS:
-            _fail(f"[tool.studydeck] has no setting '{key}'; settings: {', '.join(_KEYS)}")
+            _fail(f"[tool.studydeck] has no setting '{key}'; settings: {', '.join(_KEYS)}", (TOOL, None, key))
     deck = _text(tool, "deck", "[tool.studydeck] deck")
     if "::" in deck or deck != deck.strip():
-        _fail("[tool.studydeck] deck must not contain '::' or surrounding spaces")
-    _as_anki_keeps(deck, "[tool.studydeck] deck")
+        _fail("[tool.studydeck] deck must not contain '::' or surrounding spaces", (TOOL, None, "deck"))
+    _as_anki_keeps(deck, "[tool.studydeck] deck", (TOOL, None, "deck"))
     prefix = _text(tool, "guid-prefix", "[tool.studydeck] guid-prefix")
     version = (reads.env(VERSION_ENV) or "").strip().removeprefix("v") or data.get("project", {}).get("version", "")
     if not isinstance(version, str) or not re.fullmatch(r"[0-9A-Za-z.+-]+", version or ""):
@@ -75,23 +132,25 @@ def load_config(reads: Reads) -> Config:
         description=description,
         source_url=source_url,
         changes_url=changes_url.replace("{version}", version) if changes_url else None,
+        source=text,
     )
 
 
 _MAX_TEXT = {"description": 500}  # characters; names and labels: 80 (a line of the sheet's header)
 
 
-def _text(table: dict, key: str, where: str, default: str | None = None) -> str:
+def _text(table: dict, key: str, where: str, default: str | None = None, at: tuple | None = None) -> str:
     value = table.get(key, default)
+    at = at or (TOOL, None, key)
     if not isinstance(value, str) or (default is None and not value.strip()):
-        _fail(f"{where} must be a non-empty string")
+        _fail(f"{where} must be a non-empty string", at)
     from .validate import _bad_character  # entry text's own rule: no control, bidi or surrogate
 
     if bad := _bad_character(value):
-        _fail(f"{where}: {bad[1]}")
+        _fail(f"{where}: {bad[1]}", at)
     limit = _MAX_TEXT.get(key, 80)
     if len(value) > limit:
-        _fail(f"{where} is {len(value):,} characters; at most {limit}")
+        _fail(f"{where} is {len(value):,} characters; at most {limit}", at)
     return value
 
 
@@ -100,14 +159,19 @@ def check_drawable(config: Config, charset: frozenset[int]) -> None:
     bundled font (so --check finds it, not the PDF's layout)."""
     from . import fonts
 
-    texts = [("[tool.studydeck] deck", config.deck)]
-    texts += [(f"[[tool.studydeck.groups]] #{i + 1} label", g.label) for i, g in enumerate(config.groups)]
-    for where, value in texts:
+    texts = [("[tool.studydeck] deck", config.deck, (TOOL, None, "deck"))]
+    texts += [
+        (f"[[tool.studydeck.groups]] #{i + 1} label", g.label, (GROUPS, i, "label"))
+        for i, g in enumerate(config.groups)
+    ]
+    for where, value, at in texts:
         if missing := fonts.missing(value, charset):
             shown = ", ".join(f"'{c}' (U+{ord(c):04X})" for _, c in missing[:3])
             _fail(
                 f"{where}: {shown} not in the bundled font, so the sheets cannot show it; "
-                "use another character or add a font with it to templates/fonts/"
+                "use another character or add a font with it to templates/fonts/",
+                at,
+                config.source,
             )
 
 
@@ -120,10 +184,14 @@ def _url(value, key: str, folder: bool) -> str | None:
         allowed = "" if folder else " other than {version}"
         _fail(
             f"[tool.studydeck] {key} must not hold braces{allowed} (the card template would read them as "
-            f"Anki's own syntax); not {value!r}"
+            f"Anki's own syntax); not {value!r}",
+            (TOOL, None, key),
         )
     if folder and isinstance(value, str) and "{version}" in value:
-        _fail(f"[tool.studydeck] {key} cannot hold {{version}}: it is the files' address, not a release's")
+        _fail(
+            f"[tool.studydeck] {key} cannot hold {{version}}: it is the files' address, not a release's",
+            (TOOL, None, key),
+        )
     parts = urlsplit(value) if isinstance(value, str) else None
     if (
         parts is None
@@ -140,7 +208,8 @@ def _url(value, key: str, folder: bool) -> str | None:
         )
         _fail(
             f"[tool.studydeck] {key} (or ${SOURCE_URL_ENV if folder else CHANGES_URL_ENV}) must be an https:// URL"
-            f"{' ending in /' if folder else ''}, e.g. {example}; not {value!r}"
+            f"{' ending in /' if folder else ''}, e.g. {example}; not {value!r}",
+            (TOOL, None, key),
         )
     return value
 
@@ -152,12 +221,13 @@ def anki_deck_name(name: str) -> str:
     return out.strip().strip(":").strip() or "blank"
 
 
-def _as_anki_keeps(name: str, where: str) -> None:
+def _as_anki_keeps(name: str, where: str, at: tuple) -> None:
     if anki_deck_name(name) != name:
         _fail(
             f"{where} {name!r} is not a deck name Anki keeps: it would store {anki_deck_name(name)!r} "
             "(NFC, no control characters such as a TAB, nothing around it), so the deck would not be the one "
-            "configured; write it that way"
+            "configured; write it that way",
+            at,
         )
 
 
@@ -174,24 +244,28 @@ def _groups(value) -> tuple[Group, ...]:
         where = f"[[tool.studydeck.groups]] #{i + 1}"
         for key in table:
             if key not in _GROUP_KEYS:
-                _fail(f"{where} has no setting '{key}'; settings: {', '.join(_GROUP_KEYS)}")
-        name = _text(table, "name", f"{where} name")
+                _fail(f"{where} has no setting '{key}'; settings: {', '.join(_GROUP_KEYS)}", (GROUPS, i, key))
+        name = _text(table, "name", f"{where} name", at=(GROUPS, i, "name"))
         if name != name.strip() or "::" in name or not re.fullmatch(r"[^\s\"]+", name):
-            _fail(f"{where} name '{name}' must be one word (it is the `group:` of entries and an Anki tag)")
+            _fail(
+                f"{where} name '{name}' must be one word (it is the `group:` of entries and an Anki tag)",
+                (GROUPS, i, "name"),
+            )
         if name in seen:
-            _fail(f"{where} name '{name}' is used twice")
+            _fail(f"{where} name '{name}' is used twice", (GROUPS, i, "name"))
         seen.add(name)
-        label = _text(table, "label", f"{where} label", default=name) or name
-        subdeck = _text(table, "subdeck", f"{where} subdeck", default=name) or name
+        label = _text(table, "label", f"{where} label", default=name, at=(GROUPS, i, "label")) or name
+        subdeck = _text(table, "subdeck", f"{where} subdeck", default=name, at=(GROUPS, i, "subdeck")) or name
         if not label.strip():
-            _fail(f"{where} label is blank: it is the section's heading")
+            _fail(f"{where} label is blank: it is the section's heading", (GROUPS, i, "label"))
         if "::" in subdeck or subdeck != subdeck.strip():
-            _fail(f"{where} subdeck must not contain '::' or surrounding spaces")
-        _as_anki_keeps(subdeck, f"{where} subdeck")
+            _fail(f"{where} subdeck must not contain '::' or surrounding spaces", (GROUPS, i, "subdeck"))
+        _as_anki_keeps(subdeck, f"{where} subdeck", (GROUPS, i, "subdeck"))
         if _deck_key(subdeck) in subdecks:
             _fail(
                 f"{where} subdeck '{subdeck}' is also another group's (Anki does not tell decks apart by case or "
-                "Unicode normalization, so it would merge or rename them): each group has its own subdeck"
+                "Unicode normalization, so it would merge or rename them): each group has its own subdeck",
+                (GROUPS, i, "subdeck"),
             )
         subdecks.add(_deck_key(subdeck))
         order = table.get("order", [])
@@ -200,7 +274,7 @@ def _groups(value) -> tuple[Group, ...]:
             or not all(isinstance(o, str) and _SLUG.match(o) for o in order)
             or len(set(order)) != len(order)
         ):
-            _fail(f"{where} order must be a list of distinct entry ids")
+            _fail(f"{where} order must be a list of distinct entry ids", (GROUPS, i, "order"))
         groups.append(Group(name, label, subdeck, tuple(order)))
     return tuple(groups)
 
@@ -219,7 +293,7 @@ def _lint(table) -> LintConfig:
     values = {}
     for key, value in table.items():
         if key not in _LINT_KEYS:
-            _fail(f"[tool.studydeck.lint] has no setting '{key}'; settings: {', '.join(_LINT_KEYS)}")
+            _fail(f"[tool.studydeck.lint] has no setting '{key}'; settings: {', '.join(_LINT_KEYS)}", (LINT, None, key))
         name, kind, low, high = _LINT_KEYS[key]
         if (
             isinstance(value, bool)
@@ -229,7 +303,8 @@ def _lint(table) -> LintConfig:
         ):
             _fail(
                 f"[tool.studydeck.lint] {key} must be a {'whole number' if kind is int else 'number'} from "
-                f"{low} to {high}, not {value!r}"
+                f"{low} to {high}, not {value!r}",
+                (LINT, None, key),
             )
         values[name] = kind(value)
     return LintConfig(**values)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .config import GROUPS, place
 from .errors import UsageError
 from .model import Config, Entry
 
@@ -29,8 +30,9 @@ def in_reading_order(entries: list[Entry], config: Config) -> list[Entry]:
         if unknown:
             ids = sorted(members)
             shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+            at = place(config.source, GROUPS, config.groups.index(group), "order", unknown[0])
             raise UsageError(
-                f"pyproject.toml: [[tool.studydeck.groups]] '{group.name}': order lists "
+                f"{at}: [[tool.studydeck.groups]] '{group.name}': order lists "
                 f"'{unknown[0]}', which is no entry of this group; its entries: {shown or 'none'}"
             )
         listed = [members[i] for i in group.order]

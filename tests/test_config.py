@@ -38,7 +38,8 @@ def test_a_bad_setting_is_one_line_and_check_finds_it(tmp_path, old, new, messag
     for args in (["--check"], []):
         done = run_build(project, *args)
         assert done.returncode == 2, done.stderr
-        assert done.stderr.startswith(f"error: pyproject.toml: {message}"), done.stderr
+        line = text[: text.index(old)].count("\n") + 1 + new.count("\n")  # the setting's own line
+        assert done.stderr.startswith(f"error: pyproject.toml:{line}:1: {message}"), done.stderr
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert not (project / "dist").exists()
 

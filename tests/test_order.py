@@ -72,7 +72,11 @@ def test_an_unknown_id_in_an_order_is_one_clear_line(tmp_path):
     assert (done.returncode, done.stderr.strip()) == (
         2,
         (
-            "error: pyproject.toml: [[tool.studydeck.groups]] 'object': order lists 'podd', which is no entry of this "
-            "group; its entries: ingress, pod, pv-pvc, rolling-update, service-port"
+            "error: pyproject.toml:75:10: [[tool.studydeck.groups]] 'object': order lists 'podd', which is no entry "
+            "of this group; its entries: ingress, pod, pv-pvc, rolling-update, service-port"
         ),
     )
+    # an order written over several lines: the place is the id's own line and column
+    config.write_text(config.read_text("utf-8").replace('order = ["podd", "pod",', 'order = [\n  "pod",\n   "podd",'))
+    done = run_build(project, "--check")
+    assert done.stderr.startswith("error: pyproject.toml:77:4: [[tool.studydeck.groups]] 'object': order lists 'podd'")
