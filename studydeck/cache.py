@@ -32,6 +32,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import reads
+from .errors import warn
 
 CACHE_DIR = Path(".cache") / "studydeck"
 _CODE = Path(__file__).resolve().parent
@@ -109,6 +110,7 @@ class Record:
     outputs: dict[str, dict] = field(default_factory=dict)
     last: dict = field(default_factory=dict)  # reads, options, result, files (name -> sha256)
     error: str = ""
+    disabled: bool = False  # the cache folder cannot be used (and a warning said so)
 
     def unchanged(self, options) -> dict | None:
         """The last build's result if its options were these, every input reads the same and every
@@ -150,6 +152,8 @@ class Record:
     def save(self) -> bool:
         """Write the record, signed; False (with self.error) when the cache folder cannot hold it
         or there is no key to sign it with. The cache only saves time: that never fails a build."""
+        if self.disabled:
+            return True
         secret = _secret()
         if secret is None:
             self.error = "no key to sign it with in the user's cache folder"
@@ -204,6 +208,11 @@ def read_signed(path: Path, limit: int) -> bytes | None:
     return data if raw[64:65] == b"\n" and hmac.compare_digest(mac, good) else None
 
 
+def has_key() -> bool:
+    """Whether this user has a key to sign and check cache files with."""
+    return _secret() is not None
+
+
 def _mac(secret: bytes, body: dict) -> str:
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hmac.new(secret, canonical.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
@@ -234,37 +243,71 @@ def _secret() -> bytes | None:
     return None
 
 
+def usable(root: Path) -> bool:
+    """Whether root's .cache/studydeck/ may be used: not when it (or .cache) is a link, which
+    would write elsewhere, or not a folder; a warning says so, and the cache is not used."""
+    for folder in (root / CACHE_DIR.parent, root / CACHE_DIR):
+        if os.path.lexists(folder) and (folder.is_symlink() or not folder.is_dir()):
+            kind = "a link" if folder.is_symlink() else "not a folder"
+            warn(
+                folder.relative_to(root).as_posix(),
+                f"is {kind}, so no build is recorded: each build makes everything again",
+            )
+            return False
+    return True
+
+
 def record(root: Path, out: Path) -> Record:
     """The record for building root's project into out: read, and empty unless it is intact and
     signed with this user's key (see the module's docstring)."""
     out_key = _relative(root.resolve(), out.resolve())
     name = hashlib.sha256(out_key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     path = root / CACHE_DIR / f"outputs-{name}.json"
-    outputs, last = _read(path)
+    if not usable(root):
+        return Record(path, out, disabled=True)
+    outputs, last, why = _read(path)
+    if why:
+        warn((CACHE_DIR / path.name).as_posix(), f"ignored: it {why}; everything is made again")
     return Record(path, out, outputs, last)
 
 
-def _read(path: Path) -> tuple[dict, dict]:
+def _read(path: Path) -> tuple[dict, dict, str]:
+    """The record's outputs and last build, and why it was ignored ("" when it was not, or when
+    there is none or it is of another format: nothing to warn about)."""
     try:
         info = path.lstat()
-        if not path.is_file() or path.is_symlink() or info.st_size > MAX_RECORD:
-            return {}, {}
+    except FileNotFoundError:
+        return {}, {}, ""
+    except OSError as exc:
+        return {}, {}, f"cannot be read ({exc.strerror or exc})"
+    if path.is_symlink():
+        return {}, {}, "is a link"
+    if not path.is_file():
+        return {}, {}, "is not a file"
+    if info.st_size > MAX_RECORD:
+        return {}, {}, f"is over {MAX_RECORD >> 20} MiB"
+    try:
         data = json.loads(path.read_bytes().decode("utf-8"))
-        secret = _secret()
+    except (OSError, ValueError, RecursionError):
+        return {}, {}, "is not a record (not UTF-8 JSON)"
+    if isinstance(data, dict) and data.get("format") != FORMAT and isinstance(data.get("format"), int):
+        return {}, {}, ""  # another version's: made again, as after any upgrade
+    secret = _secret()
+    if secret is None:
+        return {}, {}, ""  # save() says there is no key
+    try:
         if (
-            secret is None
-            or not isinstance(data, dict)
-            or data.get("format") != FORMAT
+            not isinstance(data, dict)
             or not isinstance(data.get("mac"), str)
             or not hmac.compare_digest(data["mac"], _mac(secret, data.get("body")))
         ):
-            return {}, {}
+            return {}, {}, "is not signed with your key (copied from elsewhere, or altered)"
         outputs, last = data["body"]["outputs"], data["body"]["last"]
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
-        return {}, {}
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return {}, {}, "is not signed with your key (copied from elsewhere, or altered)"
     if not _shaped(outputs, last):
-        return {}, {}
-    return outputs, last
+        return {}, {}, "is damaged"
+    return outputs, last, ""
 
 
 def _shaped(outputs, last) -> bool:

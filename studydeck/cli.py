@@ -55,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
         "an empty file means there was none)",
     )
     p.add_argument("--check", action="store_true", help="validate entries and identities only; write nothing")
-    p.add_argument("--strict", action="store_true", help="treat card-quality warnings as errors (for CI)")
+    p.add_argument(
+        "--strict", action="store_true", help="treat warnings (card quality, cache, configuration) as errors (for CI)"
+    )
     p.add_argument(
         "--accept-removals",
         action="store_true",
@@ -114,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         _report(exc)
         return exc.exit_code
     _report_problems(result.warnings)
+    if args.strict and result.warnings:  # found after the outputs were made (the build record)
+        print(f"error: {len(result.warnings)} warning(s), and --strict makes them errors", file=sys.stderr)
+        return 1
     if args.check:
         say(
             f"ok: {result.entries} entries, {result.notes} notes, {result.cards} cards ({result.summary}); "

@@ -6,6 +6,8 @@ file:line:col lines, then its message) and exits with its exit_code, never with 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
 from dataclasses import dataclass
 
@@ -65,6 +67,35 @@ def _escape(text: str, property: bool = False) -> str:
     """Workflow command escaping (GitHub's toolkit: escapeData, escapeProperty)."""
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return text.replace(":", "%3A").replace(",", "%2C") if property else text
+
+
+_CHANNEL: contextvars.ContextVar[list[Problem] | None] = contextvars.ContextVar("warnings", default=None)
+
+
+def warn(path: str, message: str, line: int = 0, col: int = 0, field: str = "") -> None:
+    """A warning for this build (the cache, the configuration, ...): the one channel every warning
+    goes through besides card quality, printed with them and counted by --strict."""
+    found = _CHANNEL.get()
+    if found is not None:
+        problem = Problem(path, line, col, field, message, "warning")
+        if problem not in found:
+            found.append(problem)
+
+
+def warnings_so_far() -> list[Problem]:
+    """The warnings warn() has given in this build until now."""
+    return list(_CHANNEL.get() or [])
+
+
+@contextlib.contextmanager
+def collecting_warnings():
+    """The warnings warn() gives while the block runs (one build)."""
+    found: list[Problem] = []
+    token = _CHANNEL.set(found)
+    try:
+        yield found
+    finally:
+        _CHANNEL.reset(token)
 
 
 class StudydeckError(Exception):

@@ -13,12 +13,13 @@ import base64
 import contextlib
 import hashlib
 import io
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .cache import read_signed, write_signed
-from .errors import BuildError
+from .cache import has_key, read_signed, write_signed
+from .errors import BuildError, warn
 from .reads import Reads
 
 FONT_DIR = "fonts"
@@ -178,6 +179,8 @@ def _subset(source: bytes, face: Face, chars: frozenset[str], cache: Path | None
     path = cache / f"{key}.woff2" if cache is not None else None
     if path is not None and (kept := read_signed(path, len(source))) is not None:
         return kept  # signed by this user's builds: a planted or altered file is made again
+    if path is not None and os.path.lexists(path) and has_key():
+        warn(f".cache/studydeck/fonts/{path.name}", "ignored: it is not a font subset signed with your key; made again")
     data = _make_subset(source, face, chars)
     if path is not None:
         with contextlib.suppress(OSError):  # the cache only saves time

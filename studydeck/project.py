@@ -8,12 +8,13 @@ and what changed. Every check runs here, whatever is built: an entry is valid or
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import figures, fonts, history, identity, lint, lock, notes, releases
+from . import cache, figures, fonts, history, identity, lint, lock, notes, releases
 from .config import check_drawable, load_config, source_date_epoch
-from .errors import BuildError, Problem, UsageError
+from .errors import BuildError, Problem, UsageError, warnings_so_far
 from .load import entry_files, load, outside, rel_path, unreadable_name
 from .model import Config, Entry, Options, PrintOptions
 from .order import in_reading_order
@@ -110,7 +111,7 @@ def gather(options: Options, reads: Reads) -> Project:
         notetype_mod=nt_mod,
         lock=new_lock,
         changes=changes,
-        warnings=lint.check(entries, old_lock, renamed, config.lint),
+        warnings=warnings_so_far() + lint.check(entries, old_lock, renamed, config.lint),
         schema=schema_bytes(config, list(lint.RULES)),
     )
     _check_lock_and_warnings(project)
@@ -135,7 +136,8 @@ def _notes(options: Options, reads: Reads, config: Config, entries: list[Entry],
     made = notes.notes(entries, config, guids)
     tags = tuple(t for e in entries for t in e.tags)
     text, code = notes.characters(reads, made, notes.decks(config), templates, config, tags)
-    web_fonts = fonts.web_fonts(reads, templates, text, code, options.root / FONT_CACHE)
+    kept = options.root / FONT_CACHE if cache.usable(options.root) else None
+    web_fonts = fonts.web_fonts(reads, templates, text, code, kept)
     notetype = notes.notetype(reads, templates, config, fonts.css(web_fonts))
     return web_fonts, notetype, made
 
@@ -163,7 +165,7 @@ def read_entries(reads: Reads, config: Config, charset: frozenset[int] | None = 
     folder = root / "entries"
     if not folder.is_dir():
         raise BuildError(f"no entries/ folder in {root}")
-    checked, problems = [], []
+    checked, problems, unread = [], [], set()
     for path in entry_files(reads, folder):
         if (problem := outside(root, path) or unreadable_name(root, path)) is not None:
             problems.append(problem)
@@ -171,9 +173,10 @@ def read_entries(reads: Reads, config: Config, charset: frozenset[int] | None = 
         found = _check(reads, path, rel_path(root, path), config.group_names, charset)
         if isinstance(found, list):
             problems += found
+            unread |= _written_id(reads, path)
         else:
             checked.append(found)
-    entries, found = link(checked)
+    entries, found = link(checked, frozenset(unread))
     problems += found
     entries, found = figures.load_all(reads, entries)
     problems += found
@@ -185,6 +188,16 @@ def read_entries(reads: Reads, config: Config, charset: frozenset[int] | None = 
 
 
 _checked: dict[tuple, Checked | list[Problem]] = {}
+_ID_LINE = re.compile(r"^id:[ \t]*['\"]?([a-z0-9]+(?:-[a-z0-9]+)*)['\"]?[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _written_id(reads: Reads, path: Path) -> set[str]:
+    """The id a file that did not load says it has (an `id:` line), or its file name's stem."""
+    try:
+        found = _ID_LINE.search(reads.text(path))
+    except (OSError, UnicodeDecodeError):
+        found = None
+    return {found.group(1) if found else path.stem}
 
 
 def _check(
@@ -246,7 +259,7 @@ def _check_lock_and_warnings(project: Project) -> None:
     options = project.options
     if options.strict and project.warnings:
         raise BuildError(
-            f"{len(project.warnings)} card-quality warning(s), and --strict makes them errors; nothing was written",
+            f"{len(project.warnings)} warning(s), and --strict makes them errors; nothing was written",
             project.warnings,
         )
     stale = project.stale() if options.locked else {}

@@ -90,8 +90,10 @@ def check_file(
     return Checked(source, entry if not problems else None, eid, id_node, rel, problems)
 
 
-def link(checked: list[Checked]) -> tuple[list[Entry], list[Problem]]:
-    """The checks across files (ids unique, related ids known); the good entries, all problems."""
+def link(checked: list[Checked], unread: frozenset[str] = frozenset()) -> tuple[list[Entry], list[Problem]]:
+    """The checks across files (ids unique, related ids known); the good entries, all problems.
+    unread: the ids of files that did not load (their own problem is reported): links to them are
+    not reported again in every file that names them."""
     problems: list[Problem] = []
     entries, id_nodes = [], {}
     for c in checked:
@@ -104,7 +106,7 @@ def link(checked: list[Checked]) -> tuple[list[Entry], list[Problem]]:
         if c.entry is not None:
             entries.append(c.entry)
     for c in checked:  # every file's links, also of files with other problems
-        _check_related(_Ctx(c.source, problems), c.eid, c.related, set(id_nodes))
+        _check_related(_Ctx(c.source, problems), c.eid, c.related, set(id_nodes) | unread)
     return entries, problems
 
 
@@ -172,7 +174,10 @@ def _mapping(ctx: _Ctx, node: yaml.MappingNode, prefix: str, allowed, required) 
     for knode, vnode in node.value:
         key = knode.value if isinstance(knode, yaml.ScalarNode) else None
         where = f"{prefix}{key}" if key else prefix.rstrip(".") or "(top level)"
-        if key not in allowed:
+        if key is None:
+            kind = "list" if isinstance(knode, yaml.SequenceNode) else "mapping"
+            ctx.add(knode, where, f"a key must be a plain word (one of {', '.join(allowed)}), not a {kind}")
+        elif key not in allowed:
             hint = difflib.get_close_matches(str(key), allowed, n=1)
             extra = f" (did you mean '{hint[0]}'?)" if hint else f"; allowed: {', '.join(allowed)}"
             ctx.add(knode, where, f"unknown key '{_shown(str(key))}'{extra}")

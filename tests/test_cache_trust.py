@@ -12,6 +12,7 @@ import pytest
 from conftest import copy_project, run_build
 
 from studydeck import cache, reads
+from studydeck.errors import collecting_warnings
 
 SDE = {"SOURCE_DATE_EPOCH": "1700000000"}
 
@@ -57,13 +58,30 @@ FORMS = {
 }
 
 
+WHY = {  # the warning each form gives (none for another version's: as after any upgrade)
+    "corrupt": "is not a record (not UTF-8 JSON)",
+    "truncated": "is not a record (not UTF-8 JSON)",
+    "future-format": None,
+    "unsigned": "is not signed with your key (copied from elsewhere, or altered)",
+    "altered": "is not signed with your key (copied from elsewhere, or altered)",
+    "folder": "is not a file",
+    "link": "is a link",
+    "enormous": "is over 64 MiB",
+    "not-utf8": "is not a record (not UTF-8 JSON)",
+    "deep": "is not a record (not UTF-8 JSON)",
+}
+
+
 @pytest.mark.parametrize("form", sorted(FORMS))
 def test_a_record_in_any_other_form_is_ignored(home, tmp_path, form):
     rec = _signed_record(tmp_path)
     (rec.path.parent / "elsewhere.json").write_text(rec.path.read_text("utf-8"), "utf-8")
     FORMS[form](rec.path, json.loads(rec.path.read_text("utf-8")))
-    again = cache.record(tmp_path / "p", tmp_path / "p" / "dist")
+    with collecting_warnings() as found:
+        again = cache.record(tmp_path / "p", tmp_path / "p" / "dist")
     assert (again.outputs, again.last) == ({}, {})
+    expected = f"warning: ignored: it {WHY[form]}; everything is made again" if WHY[form] else None
+    assert [str(w) for w in found] == ([f".cache/studydeck/{rec.path.name}: {expected}"] if expected else [])
 
 
 def test_another_users_record_is_ignored(home, tmp_path, monkeypatch):
@@ -98,8 +116,45 @@ def test_a_planted_font_subset_is_not_shipped(home, tmp_path):
     made = fonts.web_fonts(Reads(root), root / "templates", frozenset("가나"), frozenset("a"), folder)
     for path in folder.iterdir():
         path.write_bytes(b"0" * 64 + b"\nplanted")
-    again = fonts.web_fonts(Reads(root), root / "templates", frozenset("가나"), frozenset("a"), folder)
+    with collecting_warnings() as found:
+        again = fonts.web_fonts(Reads(root), root / "templates", frozenset("가나"), frozenset("a"), folder)
     assert [f.data for f in again] == [f.data for f in made]
+    assert len(found) == len(made) and all(
+        str(w).endswith(".woff2: warning: ignored: it is not a font subset signed with your key; made again")
+        for w in found
+    ), found
+
+
+def test_cache_warnings_are_counted_by_strict(home, tmp_path):
+    """One channel: a planted record is a warning like a card-quality one; --strict refuses it."""
+    project = copy_project(tmp_path / "p")
+    assert run_build(project, "--only", "deck", env=SDE).returncode == 0
+    (record,) = (project / cache.CACHE_DIR).glob("outputs-*.json")
+    record.write_text("{ planted", "utf-8")
+    done = run_build(project, "--only", "deck", "--strict", env=SDE)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f".cache/studydeck/{record.name}: warning: ignored: it is not a record (not UTF-8 JSON); "
+        "everything is made again",
+        "1 warning(s), and --strict makes them errors; nothing was written",
+    ]
+    shutil.rmtree(project / ".cache")
+    (project / ".cache").write_text("not a folder", "utf-8")  # the record cannot be kept
+    done = run_build(project, "--only", "deck", "--strict", env=SDE)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        ".cache: warning: is not a folder, so no build is recorded: each build makes everything again",
+        "1 warning(s), and --strict makes them errors; nothing was written",
+    ]
+    (project / ".cache").unlink()
+    (tmp_path / "elsewhere").mkdir()
+    (project / ".cache").symlink_to(tmp_path / "elsewhere")
+    done = run_build(project, "--only", "deck", env=SDE)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        ".cache: warning: is a link, so no build is recorded: each build makes everything again"
+    ]
+    assert list((tmp_path / "elsewhere").iterdir()) == []  # nothing written through the link
 
 
 def test_a_copy_of_a_built_project_is_up_to_date(home, tmp_path):

@@ -10,6 +10,11 @@ from conftest import ROOT, copy_project, run_build
 INVALID = ROOT / "tests" / "data" / "invalid"
 EXPECTED = {
     "alias": ["12:5: YAML syntax: aliases (*name) are not supported in entries"],
+    "complex-key": [
+        "13:3: (top level): a key must be a plain word (one of id, title, group, tags, definitions, "
+        "points, related, source, figure, renamed_from), not a list"
+    ],
+    "merge-key": ["5:1: YAML tag '!!merge' is not allowed; entries are plain data"],
     "bad-group": ["4:8: group: must be one of object, 개념, not 'objects'"],
     "bad-source": ["13:9: source: must be an https:// URL (at most 500 characters), not 'javascript:alert(1)'"],
     "bad-tag": ["13:8: tags[0]: tag 'two words' has a space or a quote; Anki tags are single words (use - or ::)"],
@@ -118,6 +123,26 @@ def test_all_problems_of_all_files_at_once_sorted_with_annotations(tmp_path):
         "::error file=entries/zz-bad-group.yaml,line=4,col=8::group: must be one of object, 개념, not 'objects'"
     ) in done.stdout.splitlines()
     assert "Traceback" not in done.stderr
+
+
+def test_an_entry_that_does_not_load_is_one_problem_not_one_per_link_to_it(tmp_path):
+    """pod.yaml broken: its own problem, not also "no entry has the id 'pod'" in every entry that
+    names it in related:."""
+    project = copy_project(tmp_path / "p")
+    pod = project / "entries" / "pod.yaml"
+    pod.write_text(pod.read_text("utf-8") + "title: !!binary aGVsbG8=\n", "utf-8")
+    done = run_build(project, "--check")
+    line = pod.read_text("utf-8").count("\n")
+    assert (done.returncode, done.stderr.splitlines()) == (
+        1,
+        [
+            f"entries/pod.yaml:{line}:8: YAML tag '!!binary' is not allowed; entries are plain data",
+            "1 problem(s) in entries/; nothing was written",
+        ],
+    )
+    pod.write_text("id: podd\n" + "x" * 70_000, "utf-8")  # an id there is no entry of: still reported
+    done = run_build(project, "--check")
+    assert "related[0]: no entry has the id 'pod'" in done.stderr
 
 
 def test_a_bom_is_accepted(tmp_path):

@@ -80,7 +80,7 @@ def test_strict_makes_warnings_errors_and_annotations_are_warnings(project):
     assert done.returncode == 1
     assert done.stderr.splitlines()[-2:] == [
         f"entries/zz-hint.yaml:{EXPECTED['hint']}",
-        "1 card-quality warning(s), and --strict makes them errors; nothing was written",
+        "1 warning(s), and --strict makes them errors; nothing was written",
     ]
     target = project / "entries" / "zz-hint.yaml"
     shutil.copy(LINT / "hint.yaml", target)
