@@ -103,7 +103,8 @@ def _stage(out_dir: Path, targets: list[tuple[Path, bytes]], token: str) -> list
             _write_synced(new, data)
     except OSError as exc:
         _discard(staged)
-        where = exc.filename or out_dir
+        where = exc.filename or (staged[-1][1] if staged else out_dir)  # a full disk's write names no file
+        where = next((final for new, final in staged if str(new) == str(where)), where)  # the file, not its stage
         raise BuildError(f"cannot write {where}: {exc.strerror or exc}; nothing was changed") from None
     return staged
 
@@ -118,8 +119,11 @@ def _write_synced(path: Path, data: bytes) -> None:
 
 
 def _discard(staged: list[tuple[Path, Path]]) -> None:
+    """Remove the staged files, as far as the file system lets us (a read-only one raises EROFS
+    even for a file that is not there): the first error is the one reported."""
     for new, _ in staged:
-        new.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            new.unlink(missing_ok=True)
 
 
 def _swap(staged: list[tuple[Path, Path]], token: str) -> None:

@@ -171,11 +171,61 @@ def test_a_cache_that_is_not_a_folder_only_costs_time(tmp_path):
     (project / ".cache").write_text("not a folder", "utf-8")
     done = run_build(project, "--only", "deck")
     assert done.returncode == 0, done.stderr
-    assert (
-        "warning: could not record this build in .cache/studydeck/ (Not a directory); the next build makes "
-        "everything again" in done.stdout
-    )
+    assert done.stderr.splitlines() == [
+        ".cache: warning: is not a folder, so no build is recorded: each build makes everything again"
+    ]
     assert outputs(project)["apkg"].exists()
+
+
+def _tmpfs(folder: Path, size: str) -> Path:
+    """A small file system of its own at folder (root only; the test is skipped elsewhere)."""
+    folder.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode(errors='replace').strip()}")
+    return folder
+
+
+def test_a_full_disk_or_a_read_only_folder_is_one_line_and_the_last_outputs_stay(tmp_path):
+    project = copy_project(tmp_path / "p")
+    disk = _tmpfs(tmp_path / "disk", "4m")
+    try:
+        out = disk / "dist"
+        assert run_build(project, "--only", "deck", "--out", str(out)).returncode == 0
+        before = {p.name: p.read_bytes() for p in out.iterdir()}
+        lock = (project / "entries.lock").read_bytes()
+        _fill(disk / "filler")
+        pod = project / "entries" / "pod.yaml"
+        pod.write_text(pod.read_text("utf-8").replace("배포 단위다.", "배포 단위이다."), "utf-8")
+        done = run_build(project, "--only", "deck", "--out", str(out))
+        assert (done.returncode, done.stderr.splitlines()) == (
+            1,
+            [f"cannot write {next(out.glob('*.apkg'))}: No space left on device; nothing was changed"],
+        )
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+        assert (project / "entries.lock").read_bytes() == lock
+        (disk / "filler").unlink()
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        done = run_build(project, "--only", "deck", "--out", str(out))
+        assert (done.returncode, done.stderr.splitlines()) == (
+            1,
+            [f"cannot write {next(out.glob('*.apkg'))}: Read-only file system; nothing was changed"],
+        )
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+        assert (project / "entries.lock").read_bytes() == lock
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def _fill(path: Path) -> None:
+    """Write until the file system is full."""
+    with path.open("wb") as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+        except OSError:
+            pass
 
 
 def test_a_tag_that_is_no_file_name_still_names_the_subset_sheets(tmp_path):
