@@ -251,9 +251,14 @@ def _groups(value) -> tuple[Group, ...]:
                 f"{where} name '{name}' must be one word (it is the `group:` of entries and an Anki tag)",
                 (GROUPS, i, "name"),
             )
-        if name in seen:
-            _fail(f"{where} name '{name}' is used twice", (GROUPS, i, "name"))
-        seen.add(name)
+        if _deck_key(name) in seen:
+            twice = name in {g.name for g in groups}
+            _fail(
+                f"{where} name '{name}' is used twice"
+                + ("" if twice else " (but for case or Unicode normalization, which Anki's tags do not tell apart)"),
+                (GROUPS, i, "name"),
+            )
+        seen.add(_deck_key(name))
         label = _text(table, "label", f"{where} label", default=name, at=(GROUPS, i, "label")) or name
         subdeck = _text(table, "subdeck", f"{where} subdeck", default=name, at=(GROUPS, i, "subdeck")) or name
         if not label.strip():

@@ -17,6 +17,7 @@ SOURCE = 'guid-prefix = "k8s-study-deck"'
         (DECK, 'deck = "a\\u0000b"', "[tool.studydeck] deck: character 2 is the invisible U+0000"),
         (DECK, 'deck = "' + "가" * 81 + '"', "[tool.studydeck] deck is 81 characters; at most 80"),
         ('label = "개념"', 'label = "   "', "[[tool.studydeck.groups]] #2 label is blank"),
+        ('name = "개념"', 'name = "OBJECT"', "[[tool.studydeck.groups]] #2 name 'OBJECT' is used twice (but for case"),
         ('subdeck = "개념"', 'subdeck = "object"', "[[tool.studydeck.groups]] #2 subdeck 'object' is also another group's"),
         ('subdeck = "개념"', 'subdeck = "OBJECT"', "[[tool.studydeck.groups]] #2 subdeck 'OBJECT' is also another group's (Anki does not tell decks apart by case"),
         ('subdeck = "object"', 'subdeck = "\u1100\u1161\u11a8"', "[[tool.studydeck.groups]] #1 subdeck '\u1100\u1161\u11a8' is not a deck name Anki keeps: it would store '\uac01' (NFC"),
