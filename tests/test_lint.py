@@ -120,21 +120,22 @@ def test_a_card_whose_answer_became_another_warns_and_a_rewording_does_not(tmp_p
     [
         (
             "max-deletions = 0",
-            "error: pyproject.toml: [tool.studydeck.lint] max-deletions must be a whole number from 1 to 500, not 0",
+            "error: {place}: [tool.studydeck.lint] max-deletions must be a whole number from 1 to 500, not 0",
         ),
         (
             "giveaway = false",
-            "error: pyproject.toml: [tool.studydeck.lint] has no setting 'giveaway'; settings: "
+            "error: {place}: [tool.studydeck.lint] has no setting 'giveaway'; settings: "
             "max-answer-chars, max-answer-share, max-deletions",
         ),
     ],
 )
 def test_thresholds_are_checked_and_rules_cannot_be_switched_off_globally(tmp_path, setting, message):
     project = copy_project(tmp_path / "p")
+    lines = (project / "pyproject.toml").read_text("utf-8").count("\n")
     with open(project / "pyproject.toml", "a", encoding="utf-8") as fh:
         fh.write(f"\n[tool.studydeck.lint]\n{setting}\n")
     done = run_build(project, "--check")
-    assert (done.returncode, done.stderr.strip()) == (2, message)
+    assert (done.returncode, done.stderr.strip()) == (2, message.format(place=f"pyproject.toml:{lines + 3}:1"))
 
 
 def test_lint_ignore_names_only_real_rules(tmp_path):
