@@ -3,6 +3,7 @@ write them all at once (or none)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,14 +39,12 @@ class Result:
 def build(options: Options, say: Say = print, report: Report | None = None) -> Result:
     """Build the outputs from entries/ (or only check them). say(stage) and report(document, step)
     tell the user what happens. Builds of one project take turns; --check writes nothing and waits for none."""
-    with collecting_warnings():
-        if options.check:
-            return _build(options, say, report)
-        with one_build_at_a_time(options.root, say):
-            return _build(options, say, report)
+    with collecting_warnings(), contextlib.nullcontext() if options.check else one_build_at_a_time(options.root, say):
+        return _steps(options, say, report)
 
 
-def _build(options: Options, say: Say, report: Report | None) -> Result:
+def _steps(options: Options, say: Say, report: Report | None) -> Result:
+    """The pipeline's table of contents: replay, gather, check, make, write, remember."""
     extras = (options.root / LOCK_NAME, options.root / SCHEMA_NAME)
     if not options.check and (finished := recover(options.out, extras)):
         say(f"finished writing {finished} file(s) that an interrupted build had left half written")
