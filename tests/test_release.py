@@ -443,3 +443,41 @@ def test_the_first_release_with_revision_tags_updates_every_note_once_and_says_s
     log = import_apkg(col, v1).log  # once: the same release again changes nothing
     assert (len(log.new), len(log.updated)) == (0, 0)
     col.close()
+
+
+def test_cards_of_a_moved_entry_reach_their_new_subdeck_with_the_release_notes_searches(tmp_path):
+    """Anki's import updates a moved entry's notes but leaves their cards in the old subdeck; the
+    release notes give one search per subdeck, and Change Deck on what it finds puts every card
+    where its group is, history kept."""
+    project = copy_project(tmp_path / "p", with_git=True)
+    now = int(time.time()) - 600
+    commit(project, "v1", when=now) if git(project, "status", "--porcelain") else None
+    assert run_build(project, "--only", "deck").returncode == 0
+    col = new_collection(tmp_path / "anki")
+    import_apkg(col, outputs(project)["apkg"])
+    reviews = _answer_all(col)
+    pod_cards = set(col.find_cards('"Id:pod"'))
+    time.sleep(1.5)
+    _edit(project / "entries" / "pod.yaml", "\ngroup: object\n", "\ngroup: 개념\n")
+    _edit(project / "pyproject.toml", 'order = ["pod", ', "order = [")
+    git(project, "add", "-A")
+    commit(project, "v2", when=int(time.time()))
+    done = run_build(project, "--only", "deck")
+    assert done.returncode == 0, done.stderr
+    import_apkg(col, outputs(project)["apkg"])
+    deck = "쿠버네티스 스터디"
+    in_deck = {cid: col.decks.name(col.get_card(cid).did) for cid in pod_cards}
+    assert set(in_deck.values()) == {f"{deck}::object"}  # what Anki does: the cards stay
+
+    notes = (project / "dist" / "CHANGES.md").read_text("utf-8")
+    searches = dict(re.findall(r"^- `([^`]+)`: `([^`]+)`$", notes, re.M))
+    assert sorted(searches) == [f"{deck}::object", f"{deck}::개념"]
+    assert set(col.find_cards(searches[f"{deck}::개념"])) == pod_cards
+    assert col.find_cards(searches[f"{deck}::object"]) == []
+    for name, search in searches.items():  # what the notes tell the user to do
+        if found := col.find_cards(search):
+            col.set_deck(found, col.decks.id_for_name(name))
+    assert {col.decks.name(col.get_card(cid).did) for cid in pod_cards} == {f"{deck}::개념"}
+    assert all(col.find_cards(search) == [] for search in searches.values())
+    assert col.db.scalar("select count() from revlog") == reviews
+    col.close()

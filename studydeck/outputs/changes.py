@@ -12,7 +12,7 @@ from ..identity import REV_PARENT
 from ..identity import Changes as Diff
 from ..lock import Lock
 from ..model import Config
-from ..notes import anki_text
+from ..notes import anki_text, subdeck
 from . import Made, Output
 
 
@@ -87,7 +87,26 @@ def render(config: Config, changes: Diff, lock: Lock, notetype_name: str, stale:
         "(marked too) are lost. Scheduling and review history are kept.",
         "",
     ]
-    return "\n".join(out)
+    return "\n".join(out + _moving(config, notetype_name))
+
+
+def _moving(config: Config, notetype_name: str) -> list[str]:
+    """How to move cards into their group's subdeck: an import updates a moved entry's notes (its
+    group tag too) but leaves their cards in the deck they are in (Anki 24.11 and 26.9 alike)."""
+    if len(config.groups) < 2:
+        return []
+    note = f'"{_search_escape(f"note:{notetype_name}")}"'
+    out = [
+        "When an entry moves to another group, the import updates its notes but leaves their cards in",
+        "the subdeck they were in. For each subdeck below, paste its search into Browse (cards mode),",
+        "select all, choose Change Deck and pick that subdeck (a search that finds nothing needs nothing):",
+        "",
+    ]
+    for group in config.groups:
+        deck = subdeck(config, group.name)
+        search = f'{note} "{_search_escape(f"tag:{group.name}")}" -"{_search_escape(f"deck:{deck}")}"'
+        out.append(f"- {code(deck)}: {code(search)}")
+    return out + [""]
 
 
 def stale_search(notetype_name: str, current, old: frozenset[str]) -> str:
