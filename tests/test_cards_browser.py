@@ -88,16 +88,29 @@ FRAMES = """Array.from(document.querySelectorAll('.sd-screen iframe'), (f) => {
 })"""
 
 
+READY = """(() => {
+  const all = Array.from(document.querySelectorAll('.sd-screen iframe'));
+  return all.length > 0 && all.every((f) => f.contentDocument && f.contentDocument.body
+    && f.contentDocument.URL === 'about:srcdoc' && f.contentDocument.body.className.startsWith('card'));
+})()"""
+
+
 def frames(page) -> list[dict]:
-    # every frame made and loaded (a watch-mode swap replaces them: wait until they are all in)
-    page.wait(
-        "document.querySelectorAll('.sd-screen iframe').length > 0 && Array.from("
-        "document.querySelectorAll('.sd-screen iframe')).every((f) => f.contentDocument && f.contentDocument.body"
-        " && f.contentDocument.URL === 'about:srcdoc' && f.contentDocument.body.className.startsWith('card'))",
-        60,
+    """What the frames on screen show, once every frame is made, loaded and settled (images, fonts,
+    scroll). A watch-mode swap may replace frames at any moment: they are read in the same turn of
+    the page's event loop as the check that they are all in and are the very frames that settled
+    for 300 ms; anything else starts the wait again."""
+    return page.eval(
+        "new Promise((resolve, reject) => { const end = Date.now() + 60000; let seen = [];"
+        f" const ready = () => {READY};"
+        " const step = () => { if (Date.now() > end) return reject(new Error('frames never settled'));"
+        "   const now = Array.from(document.querySelectorAll('.sd-screen iframe'));"
+        "   if (!ready()) { seen = []; return setTimeout(step, 100); }"
+        "   if (now.length !== seen.length || now.some((f, i) => f !== seen[i])) { seen = now; return setTimeout(step, 300); }"
+        f"   resolve({FRAMES}); }};"
+        " step(); })",
+        90,
     )
-    page.eval("new Promise((r) => setTimeout(r, 300))")  # the frames settle (images, fonts) and scroll
-    return page.eval(FRAMES)
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
