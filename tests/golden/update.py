@@ -8,7 +8,6 @@ look at what changed (git diff tests/golden), and commit the files with the chan
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -16,16 +15,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from golden import GOLDEN, build_golden  # noqa: E402
 
+FILES = {"CHANGES.md": "changes", "preview.html": "preview", "deck.txt": "deck"}
+
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         made = build_golden(Path(tmp))
-    (GOLDEN / "hashes.json").write_text(
-        json.dumps(made["hashes"], indent=1, sort_keys=True, ensure_ascii=False) + "\n", "utf-8"
-    )
-    (GOLDEN / "CHANGES.md").write_text(made["changes"], "utf-8")
-    (GOLDEN / "preview.html").write_text(made["preview"], "utf-8")
-    print(f"wrote {', '.join(sorted(p.name for p in GOLDEN.iterdir() if p.suffix != '.py'))} in {GOLDEN}")
+    for name, key in FILES.items():
+        (GOLDEN / name).write_text(made[key], "utf-8")
+    print(f"wrote {', '.join(FILES)} in {GOLDEN}")
 
 
 if __name__ == "__main__":
