@@ -144,12 +144,13 @@ import sys, time, json, os
 from functools import partial
 from pathlib import Path
 root = Path(sys.argv[1]); sys.path.insert(0, str(root))
-from studydeck import lock, sheets, identity
-from studydeck import notes as deck
-from studydeck.config import load_config
+from studydeck.gather import lock, identity
+from studydeck.pdf import documents
+from studydeck.anki import notes as deck
+from studydeck.gather.config import load_config
 from studydeck.model import PrintOptions
-from studydeck.project import read_entries
-from studydeck.reads import Reads
+from studydeck.gather.project import read_entries
+from studydeck.gather.reads import Reads
 import genanki, weasyprint
 from weasyprint.text.fonts import FontConfiguration
 reads = Reads(root)
@@ -170,7 +171,7 @@ genanki.Package(list(decks.values())).write_to_file(os.devnull)
 out["genanki"] = time.perf_counter() - t
 base = templates.resolve().as_uri() + "/"
 for kind in ("sheet", "worksheet"):
-    html = sheets.render(kind, entries, config, templates, 1700000000, PrintOptions(), reads).html()
+    html = documents.render(kind, entries, config, templates, 1700000000, PrintOptions(), reads).html()
     os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
     t = time.perf_counter()
     doc = weasyprint.HTML(string=html, base_url=base).render(font_config=FontConfiguration())

@@ -25,10 +25,10 @@ from bench import ROOT, make_project  # noqa: E402
 
 def page_cost(project_dir: Path, runs: int) -> tuple[float, str, int]:
     sys.path.insert(0, str(ROOT))
+    from studydeck.gather.project import gather
+    from studydeck.gather.reads import Reads
     from studydeck.model import Options
     from studydeck.outputs import cards
-    from studydeck.project import gather
-    from studydeck.reads import Reads
 
     project = gather(Options(project_dir, project_dir / "dist", "deck"), Reads(project_dir))
     times, text = [], ""

@@ -9,9 +9,9 @@ import sys
 import threading
 from pathlib import Path
 
-from .errors import StudydeckError, UsageError, shown
-from .model import MAX_COLUMNS, PAPERS, Options, PrintOptions
-from .outputs import registry
+from studydeck.errors import StudydeckError, UsageError, shown
+from studydeck.model import MAX_COLUMNS, PAPERS, Options, PrintOptions
+from studydeck.outputs import registry
 
 EXIT_OK, EXIT_INTERRUPTED = 0, 130  # errors exit with their exit_code: 1 bad input, 2 bad usage
 
@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
         return int(exc.code or 0)
-    from .pipeline import build  # after parsing: --help stays instant
-    from .progress import Reporter
+    from studydeck.pipeline import build  # after parsing: --help stays instant
+    from studydeck.progress import Reporter
 
     for stream in (sys.stdout, sys.stderr):  # a message never fails on a character it cannot encode
         if hasattr(stream, "reconfigure"):
@@ -162,7 +162,7 @@ def _options(args) -> Options:
 
 
 def _watch(args) -> int:
-    from . import watch
+    from studydeck import watch
 
     try:
         if args.check or args.locked or args.changes_since:

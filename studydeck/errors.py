@@ -40,7 +40,7 @@ class Problem:
     col: int  # 1-based; 0 when unknown
     field: str  # e.g. "definitions[1].text"; "" for the whole file
     message: str
-    severity: str = "error"  # or "warning": card quality (studydeck/lint.py), an error with --strict
+    severity: str = "error"  # or "warning": card quality (studydeck/gather/lint.py), an error with --strict
 
     def __str__(self) -> str:
         where = self.path

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
-from .errors import Problem
-from .load import rel_path
-from .model import Entry, Figure
-from .reads import Reads
+from studydeck.errors import Problem
+from studydeck.gather.load import rel_path
+from studydeck.gather.reads import Reads
+from studydeck.model import Entry, Figure
 
 MAX_BYTES = 1024 * 1024  # one figure's file; a phone syncs every byte
 MAX_SIDE = 4096  # pixels of a raster image, either side (decoding a huge image is a memory bomb)
@@ -221,7 +221,7 @@ _cleaned: dict[tuple[str, tuple[str, ...]], CleanSvg] = {}
 def _clean_svg_once(data: bytes, reads: Reads) -> CleanSvg:
     """clean_svg, remembered for the process (watch mode rebuilds on every save) by the SVG's
     bytes and the bundled fonts' (its text is drawn with them)."""
-    from .fonts import FACES, FONT_DIR
+    from studydeck.fonts import FACES, FONT_DIR
 
     key = (
         hashlib.sha256(data).hexdigest(),
@@ -558,7 +558,7 @@ class _Outliner:
         self.smallest = 0.0  # the smallest font-size drawn, in user units (0: none yet)
 
     def font(self, mono: bool, bold: bool) -> _Face:
-        from .fonts import FACES, MONO, SANS, font_data
+        from studydeck.fonts import FACES, MONO, SANS, font_data
 
         family = MONO if mono else SANS
         face = next(f for f in FACES if f.family == family and f.weight == (700 if bold else 400))

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .cache import has_key, read_signed, write_signed
-from .errors import BuildError, warn
-from .reads import Reads
+from studydeck.errors import BuildError, warn
+from studydeck.gather.reads import Reads
+from studydeck.state.cache import has_key, read_signed, write_signed
 
 FONT_DIR = "fonts"
 

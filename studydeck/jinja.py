@@ -11,8 +11,8 @@ from pathlib import Path
 
 import jinja2
 
-from .errors import BuildError, StudydeckError
-from .reads import Reads
+from studydeck.errors import BuildError, StudydeckError
+from studydeck.gather.reads import Reads
 
 
 def template_text(reads: Reads, templates: Path, name: str) -> str:

@@ -99,7 +99,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class LintConfig:
-    """[tool.studydeck.lint]: thresholds of the card-quality rules (studydeck/lint.py)."""
+    """[tool.studydeck.lint]: thresholds of the card-quality rules (studydeck/gather/lint.py)."""
 
     max_answer_chars: int = 20  # characters (not counting spaces) one deletion may hide
     max_answer_share: float = 0.5  # the share of its sentence one deletion may hide

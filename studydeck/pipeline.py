@@ -9,15 +9,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cache, layout
-from .errors import Problem, collecting_warnings
-from .lock import LOCK_NAME
-from .model import Options
-from .outputs import Made, registry
-from .project import Project, gather
-from .reads import Reads
-from .schema import SCHEMA_NAME
-from .write import one_build_at_a_time, recover, write_all
+from studydeck.errors import Problem, collecting_warnings
+from studydeck.gather.lock import LOCK_NAME
+from studydeck.gather.project import Project, gather
+from studydeck.gather.reads import Reads
+from studydeck.gather.schema import SCHEMA_NAME
+from studydeck.model import Options
+from studydeck.outputs import Made, registry
+from studydeck.pdf import render
+from studydeck.state import cache
+from studydeck.state.write import one_build_at_a_time, recover, write_all
 
 Say = Callable[[str], None]
 Report = Callable[[str, str], None]
@@ -33,7 +34,7 @@ class Result:
     written: list[Path] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)  # the project's own files rewritten (entries.lock, ...)
     summary: str = ""
-    warnings: list[Problem] = field(default_factory=list)  # card quality (studydeck/lint.py)
+    warnings: list[Problem] = field(default_factory=list)  # card quality (studydeck/gather/lint.py)
 
 
 def build(options: Options, say: Say = print, report: Report | None = None) -> Result:
@@ -96,7 +97,7 @@ def make(
             f"laying out {' and '.join(job.file for job, _ in jobs.values())} "
             f"({len(project.options.printing.select(project.entries))} entries) ..."
         )
-        pending = layout.start({o.name: job.document for o, (job, _) in jobs.items()}, project.templates, report)
+        pending = render.start({o.name: job.document for o, (job, _) in jobs.items()}, project.templates, report)
     try:
         for output, key in todo:
             if not output.worker:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .errors import shown
+from studydeck.errors import shown
 
 
 class Reporter:

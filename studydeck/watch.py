@@ -27,8 +27,8 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .errors import StudydeckError
-from .model import Options
+from studydeck.errors import StudydeckError
+from studydeck.model import Options
 
 HOST = "127.0.0.1"
 STEP_MS = 30  # the watcher yields a save this long after the last change it saw
@@ -69,12 +69,12 @@ class Watch:
 
     def refresh(self, changed_files: list[str]) -> bool:
         """Make the preview, then the cards view, from the files as they are now; True if they are good."""
-        from . import fonts
-        from .outputs.cards import check_templates
-        from .outputs.cards import page as cards_page
-        from .outputs.preview import Preview
-        from .project import draft
-        from .reads import Reads
+        from studydeck import fonts
+        from studydeck.gather.project import draft
+        from studydeck.gather.reads import Reads
+        from studydeck.outputs.cards import check_templates
+        from studydeck.outputs.cards import page as cards_page
+        from studydeck.outputs.preview import Preview
 
         started = time.perf_counter()
         try:
@@ -255,9 +255,9 @@ def _with_live(page: str, state: State, live: str, fonts: bool = False) -> str:
 def _error_page(problems: list[str], root: Path, live: str) -> str:
     """The page while the files have problems: each as the terminal shows it, file:line:col first.
     It is set in the bundled font, subset to its own characters (a message may quote any entry)."""
-    from . import fonts
-    from .project import FONT_CACHE
-    from .reads import Reads
+    from studydeck import fonts
+    from studydeck.gather.project import FONT_CACHE
+    from studydeck.gather.reads import Reads
 
     title = f"문제 {len(problems)}개"
     note = "파일을 고치면 이 페이지가 저절로 원래대로 돌아옵니다. dist/에는 마지막으로 성공한 빌드의 결과가 그대로 있습니다."

@@ -10,7 +10,7 @@ import pypdf
 import yaml
 from conftest import ROOT
 
-from studydeck import markup
+from studydeck.gather import markup
 
 MM = 72 / 25.4
 MARGINS = {"top": 15 * MM, "right": 12 * MM, "bottom": 14 * MM, "left": 12 * MM}  # templates/sheet.css

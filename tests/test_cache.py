@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import DECK_STEM, copy_project, outputs, run_build
@@ -90,3 +91,28 @@ def test_the_unchanged_fast_path_still_sees_settings_and_touched_files(project):
     assert _written(done.stdout) == {NAMES["pdf"], NAMES["worksheet"]}  # (the preview shows only the day)
     done = run_build(project, env={**SDE, "STUDYDECK_VERSION": "v0.2.0"})  # a new version
     assert _written(done.stdout) == set(NAMES.values())
+
+
+def test_the_code_digest_covers_every_module_of_every_subpackage(tmp_path, monkeypatch):
+    """A change to any module of the package (gather/, pdf/, ...) is a change to every output."""
+    import studydeck
+    from studydeck.state import cache
+
+    package = Path(studydeck.__file__).resolve().parent
+    modules = sorted(package.rglob("*.py"))
+    assert {p.parent.name for p in modules} >= {"studydeck", "gather", "anki", "pdf", "state", "outputs"}
+    copy = tmp_path / "studydeck"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "_CODE", copy)
+    seen = set()
+    for module in modules:
+        cache._code_digest.cache_clear()
+        before = cache._code_digest()
+        target = copy / module.relative_to(package)
+        target.write_bytes(target.read_bytes() + b"\n# changed\n")
+        cache._code_digest.cache_clear()
+        seen.add(cache._code_digest() != before)
+    assert seen == {True}
+    monkeypatch.undo()
+    cache._code_digest.cache_clear()
+    assert package == cache._CODE

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import copy_project, run_build
 
-from studydeck import cache, reads
 from studydeck.errors import collecting_warnings
+from studydeck.gather import reads
+from studydeck.state import cache
 
 SDE = {"SOURCE_DATE_EPOCH": "1700000000"}
 
@@ -109,7 +110,7 @@ def test_a_planted_record_never_runs_its_questions(home, tmp_path):
 
 def test_a_planted_font_subset_is_not_shipped(home, tmp_path):
     from studydeck import fonts
-    from studydeck.reads import Reads
+    from studydeck.gather.reads import Reads
 
     root = Path(__file__).resolve().parent.parent
     folder = tmp_path / "fonts"

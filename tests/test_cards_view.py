@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from conftest import DECK_STEM, copy_project, import_apkg, new_collection, outputs, run_build
 
-from studydeck import anki_template
+from studydeck.anki import template
 
 
 class _Text(HTMLParser):
@@ -89,7 +89,7 @@ def test_every_card_shows_the_same_text_as_in_anki(built, anki_cards):
 
 def test_hints_and_nested_clozes_render_as_anki_does(built, anki_cards):
     """Anki's own test cases (rslib/src/cloze.rs), through our copy of its renderer."""
-    r = anki_template.reveal_cloze_text
+    r = template.reveal_cloze_text
     assert r("foo {{c1::bar {{c2::baz}}}}", 2, True) == (
         'foo <span class="cloze-inactive" data-ordinal="1">bar '
         '<span class="cloze" data-cloze="baz" data-ordinal="2">[...]</span></span>'
@@ -99,8 +99,8 @@ def test_hints_and_nested_clozes_render_as_anki_does(built, anki_cards):
         'foo <span class="cloze" data-ordinal="1">bar <span class="cloze-inactive" data-ordinal="2">baz</span></span>'
     )
     assert r("{{c2::x}}", 1, True) == ""  # no such card
-    with pytest.raises(anki_template.TemplateError):
-        anki_template.render("{{text:Text}}", {"Text": "x"}, 1, True)
+    with pytest.raises(template.TemplateError):
+        template.render("{{text:Text}}", {"Text": "x"}, 1, True)
 
 
 def _pod_card(project, tmp_path, ordinal: int):

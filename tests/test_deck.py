@@ -8,7 +8,7 @@ import re
 import yaml
 from conftest import ROOT, import_apkg
 
-from studydeck import notes as deck
+from studydeck.anki import notes as deck
 
 ENTRIES = {p.stem: yaml.safe_load(p.read_text("utf-8")) for p in sorted((ROOT / "entries").glob("*.yaml"))}
 

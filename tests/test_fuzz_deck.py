@@ -13,13 +13,15 @@ from conftest import ROOT, import_apkg, new_collection
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from studydeck import apkg, fonts, identity, markup
-from studydeck import notes as deck
-from studydeck.config import load_config
+from studydeck import fonts
+from studydeck.anki import notes as deck
+from studydeck.anki import package
 from studydeck.errors import BuildError
-from studydeck.lock import Lock
-from studydeck.project import read_entries
-from studydeck.reads import Reads
+from studydeck.gather import identity, markup
+from studydeck.gather.config import load_config
+from studydeck.gather.lock import Lock
+from studydeck.gather.project import read_entries
+from studydeck.gather.reads import Reads
 
 # Characters Anki, HTML, Markdown or our markup give meaning to, and some Korean.
 ALPHABET = list("가나다한국어쿠버네티스 abcXYZ019 <>&\"'[]{}:;/\\$^~|#@%!?.,-_=+()\n")
@@ -137,14 +139,14 @@ def test_random_valid_entries_import_and_every_card_shows_its_answer(tmp_path_fa
     config = load_config(reads)
     guids, _ = identity.assign_guids(entries, Lock(), config)
     notes = deck.notes(entries, config, guids)
-    package = Path(root) / "deck.apkg"
+    apkg = Path(root) / "deck.apkg"
     mods = {n.guid: 1_700_000_000 for n in notes}
-    package.write_bytes(
-        apkg.pack(notes, deck.notetype(reads, root / "templates", config), deck.decks(config), mods, 1_700_000_000)
+    apkg.write_bytes(
+        package.pack(notes, deck.notetype(reads, root / "templates", config), deck.decks(config), mods, 1_700_000_000)
     )
     col = new_collection(Path(root) / "anki")
     try:
-        log = import_apkg(col, package).log
+        log = import_apkg(col, apkg).log
         assert len(log.new) == len(notes)
         for entry in entries:
             for d in entry.definitions:

@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from studydeck import identity
 from studydeck.errors import BuildError
-from studydeck.lock import Lock, NoteRecord, NotetypeRecord
+from studydeck.gather import identity
+from studydeck.gather.lock import Lock, NoteRecord, NotetypeRecord
+from studydeck.gather.releases import Release
 from studydeck.model import Config, Definition, Entry
-from studydeck.releases import Release
 
 CONFIG = Config("덱", "prefix", "1.0.0")
 

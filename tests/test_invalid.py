@@ -179,7 +179,8 @@ def test_a_failure_while_making_the_sheet_leaves_dist_untouched(tmp_path):
 
 def test_an_entry_that_disappears_while_the_build_reads_is_one_line(tmp_path, monkeypatch, capsys):
     """Listed, then renamed before it is read (an editor saving, a git checkout): one line."""
-    from studydeck import cli, reads
+    from studydeck import cli
+    from studydeck.gather import reads
 
     project = copy_project(tmp_path / "p")
     read = reads.Reads.bytes

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import copy_project, run_build
 
-from studydeck import write
+from studydeck.state import write
 
 pytestmark = pytest.mark.slow
 SDE = {"SOURCE_DATE_EPOCH": "1700000000"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import copy_project, import_apkg, outputs, run_build
 from test_deck import visible
 
-from studydeck.load import MAX_FILE_BYTES
+from studydeck.gather.load import MAX_FILE_BYTES
 
 
 def _edges() -> str:

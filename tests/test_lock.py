@@ -138,8 +138,8 @@ LOCK_FORMS = {
 @pytest.mark.parametrize("form", sorted(LOCK_FORMS))
 def test_a_lock_in_any_bad_form_is_one_line(tmp_path, form):
     from studydeck.errors import BuildError
-    from studydeck.lock import read_lock
-    from studydeck.reads import Reads
+    from studydeck.gather.lock import read_lock
+    from studydeck.gather.reads import Reads
 
     root = tmp_path / "p"
     root.mkdir()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from studydeck import markup
-from studydeck.notes import to_anki
-from studydeck.typeset import Blank, to_sheet
+from studydeck.anki.notes import to_anki
+from studydeck.gather import markup
+from studydeck.pdf.typeset import Blank, to_sheet
 
 
 def test_nested_ordinals_are_all_found():

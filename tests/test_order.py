@@ -8,7 +8,7 @@ import pypdf
 from conftest import copy_project, import_apkg, outputs, run_build
 from pdfcheck import reading_order
 
-from studydeck.order import title_key
+from studydeck.gather.order import title_key
 
 
 def test_titles_sort_digits_then_latin_then_hangul_in_korean_dictionary_order():

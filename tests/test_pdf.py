@@ -7,7 +7,7 @@ import types
 import pytest
 from conftest import ROOT
 
-from studydeck import layout as pdf
+from studydeck.pdf import render as pdf
 
 
 @pytest.mark.parametrize("font", ["Pretendard-Regular.ttf", "Pretendard-Bold.ttf"])

@@ -9,8 +9,8 @@ import pypdf
 import pytest
 from conftest import ROOT, copy_project, import_apkg, outputs, run_build
 
-from studydeck import layout, sheets
 from studydeck.errors import BuildError
+from studydeck.pdf import documents, render
 
 POISON = [
     "<script>alert(1)</script>",
@@ -87,7 +87,7 @@ def test_poisoned_entry_reaches_no_field_page_or_pdf_as_markup(tmp_path, collect
 def test_sheet_fetcher_refuses_anything_outside_templates(tag):
     page = f"<html><body><p>x</p>{tag}</body></html>"
     with pytest.raises(BuildError) as err:
-        layout.render({"x": sheets.Document("sheet", page, {}, {}, 2)}, ROOT / "templates")
+        render.render({"x": documents.Document("sheet", page, {}, {}, 2)}, ROOT / "templates")
     assert "the sheet asked for a file it may not load" in str(err.value)
 
 

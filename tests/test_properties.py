@@ -9,15 +9,15 @@ from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studydeck import markup
-from studydeck.config import load_config
+from studydeck.anki.notes import to_anki
 from studydeck.errors import BuildError
-from studydeck.load import Source, load
-from studydeck.notes import to_anki
-from studydeck.project import read_entries
-from studydeck.reads import Reads
-from studydeck.typeset import to_sheet
-from studydeck.validate import validate
+from studydeck.gather import markup
+from studydeck.gather.config import load_config
+from studydeck.gather.load import Source, load
+from studydeck.gather.project import read_entries
+from studydeck.gather.reads import Reads
+from studydeck.gather.validate import validate
+from studydeck.pdf.typeset import to_sheet
 
 TOKENS = list("{}[]:-#!&*|>'\"\n\t ,.c1가나?%@`\\") + [
     "{{c1::",
@@ -149,7 +149,7 @@ def _shape(node):
 @settings(max_examples=400, deadline=None)
 @given(data=DATA)
 def test_libyaml_and_python_loaders_compose_the_same_nodes(data):
-    from studydeck import load as loader
+    from studydeck.gather import load as loader
 
     text = yaml.safe_dump(data, allow_unicode=True)
     expected = _shape(yaml.compose(text, Loader=loader._Loader))

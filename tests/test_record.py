@@ -7,9 +7,10 @@ import os
 
 from conftest import copy_project
 
-from studydeck import cache, pipeline
+from studydeck import pipeline
+from studydeck.gather.reads import Reads, unchanged
 from studydeck.model import Options
-from studydeck.reads import Reads, unchanged
+from studydeck.state import cache
 
 
 def test_every_question_asked_is_asked_again(tmp_path):

@@ -317,7 +317,7 @@ def _stale_search(changes: str) -> str:
 
 def _both_forms(project: Path, since: str) -> tuple[str, str]:
     """Both forms of the search (outputs/changes.py), from the two releases' locks."""
-    from studydeck.identity import rev_tag
+    from studydeck.gather.identity import rev_tag
     from studydeck.outputs.changes import search_forms
 
     now, before = (json.loads(git(project, "show", f"{tag}:entries.lock"))["notes"] for tag in ("HEAD", since))
@@ -390,11 +390,12 @@ def test_the_release_notes_search_finds_exactly_the_notes_an_import_left_and_alw
 def _release_before_revision_tags(project: Path, tag: str, when: int) -> Path:
     """A release as a build before revision tags made it: entries.lock of format 2 (whose hashes
     did not cover a tag) and a package whose notes carry no revision tag, at the release's time."""
-    from studydeck import apkg, identity
-    from studydeck import project as gathering
+    from studydeck.anki import package
+    from studydeck.gather import identity
+    from studydeck.gather import project as gathering
+    from studydeck.gather.reads import Reads
     from studydeck.model import Options
     from studydeck.outputs.deck import Deck
-    from studydeck.reads import Reads
 
     built = gathering.gather(Options(project, project / "dist", only="deck"), Reads(project))
     lock = json.loads(built.lock_bytes)
@@ -408,7 +409,7 @@ def _release_before_revision_tags(project: Path, tag: str, when: int) -> Path:
     git(project, "tag", tag)
     notetype, media, decks = Deck()._parts(built)
     saved = project.parent / f"{tag}.apkg"
-    saved.write_bytes(apkg.pack(built.notes, notetype, decks, dict.fromkeys(legacy, when), when, media))
+    saved.write_bytes(package.pack(built.notes, notetype, decks, dict.fromkeys(legacy, when), when, media))
     return saved
 
 

@@ -20,7 +20,7 @@ from pdfcheck import (
     squash,
 )
 
-from studydeck import markup
+from studydeck.gather import markup
 
 A4 = (595.28, 841.89)
 PAGES = {"pdf": 4, "worksheet": 3}  # the default project; a change here is a layout change: look at it

@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import copy_project
 
-from studydeck import cache, cli, lock, write
+from studydeck import cli
 from studydeck.errors import _LIVE
+from studydeck.gather import lock
+from studydeck.state import cache, write
 
 RUNS = int(os.environ.get("STATE_FUZZ_RUNS", "12"))
 SEED = int(os.environ.get("STATE_FUZZ_SEED", random.randrange(1 << 30)))
@@ -138,6 +140,6 @@ def test_random_corruption_of_state_files_ends_in_one_line_or_a_whole_build(buil
 
 
 def _reads(project: Path):
-    from studydeck.reads import Reads
+    from studydeck.gather.reads import Reads
 
     return Reads(project)

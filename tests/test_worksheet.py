@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import copy_project, outputs, run_build
 from pdfcheck import ENTRIES, definition_tree, pages, reading_order, reading_text, segments, small_numbers, squash
 
-from studydeck import markup
+from studydeck.gather import markup
 
 
 def _outer_clozes(tree):

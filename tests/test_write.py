@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, copy_project, outputs, run_build
 
-from studydeck import write
 from studydeck.errors import BuildError
+from studydeck.state import write
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -48,7 +48,7 @@ def test_a_failing_rename_puts_every_output_and_the_lock_back(tmp_path, monkeypa
 KILLED_MID_SWAP = """
 import os, sys
 from pathlib import Path
-from studydeck import write
+from studydeck.state import write
 real, calls = os.replace, []
 def dying(src, dst):
     calls.append(dst)
@@ -390,19 +390,19 @@ def test_build_py_refuses_a_hostile_journal_in_one_line(tmp_path):
 def test_only_scratch_folders_of_dead_builds_of_this_user_and_namespace_are_removed(tmp_path, monkeypatch):
     import tempfile as tf
 
-    from studydeck import layout
+    from studydeck.pdf import render
 
     monkeypatch.setattr(tf, "tempdir", str(tmp_path))
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     gone = int(dead.stdout)
-    me = layout._me(os.getpid())
+    me = render._me(os.getpid())
 
     def folder(name, mark=None):
         path = tmp_path / name
         path.mkdir()
         (path / "data").write_text("x", "utf-8")
         if mark is not None:
-            (path / layout.SCRATCH_MARK).write_text(json.dumps(mark), "utf-8")
+            (path / render.SCRATCH_MARK).write_text(json.dumps(mark), "utf-8")
         return path
 
     stale = folder(f"studydeck-scratch-{gone}-abc", {**me, "pid": gone, "start": "1"})
@@ -415,6 +415,6 @@ def test_only_scratch_folders_of_dead_builds_of_this_user_and_namespace_are_remo
         folder(f"studydeck-scratch-{os.getpid()}-live", me),
         folder(f"studydeck-scratch-{gone}-lies", {**me, "pid": os.getpid()}),
     ]
-    layout._remove_stale_scratch()
+    render._remove_stale_scratch()
     assert not stale.exists()
     assert [p.exists() for p in kept] == [True] * len(kept)

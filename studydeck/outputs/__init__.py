@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..model import Options
+from studydeck.model import Options
 
 
 @dataclass
@@ -60,11 +60,11 @@ class Job:
 
 def registry() -> list[Output]:
     """Every output, in the order the build makes them (the slow ones first: they start workers)."""
-    from .cards import Cards
-    from .changes import Changes
-    from .deck import Deck
-    from .preview import Preview
-    from .sheet import Sheet
-    from .worksheet import Worksheet
+    from studydeck.outputs.cards import Cards
+    from studydeck.outputs.changes import Changes
+    from studydeck.outputs.deck import Deck
+    from studydeck.outputs.preview import Preview
+    from studydeck.outputs.sheet import Sheet
+    from studydeck.outputs.worksheet import Worksheet
 
     return [Sheet(), Worksheet(), Deck(), Preview(), Cards(), Changes()]

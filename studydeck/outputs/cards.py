@@ -1,6 +1,6 @@
 """dist/<deck>-cards.html: every card's front and back as Anki shows them, to look at while writing.
 
-Each card is rendered from the deck's own card templates and CSS by studydeck/anki_template.py,
+Each card is rendered from the deck's own card templates and CSS by studydeck/anki/template.py,
 a copy of the parts of Anki's renderer the note type uses (tests/test_cards_view.py holds every
 card against Anki's own engine). The page's script shows each side as Anki's reviewer does: in a
 frame of a reviewer's viewport (VIEWPORTS), as <body class="card cardN"><div id="qa">SIDE</div>,
@@ -17,12 +17,12 @@ import json
 
 from markupsafe import Markup
 
-from ..anki_template import TemplateError, check
-from ..anki_template import render as render_side
-from ..errors import BuildError, Problem
-from ..jinja import environment, template_text
-from ..write import safe_stem
-from . import Made, Output
+from studydeck.anki.template import TemplateError, check
+from studydeck.anki.template import render as render_side
+from studydeck.errors import BuildError, Problem
+from studydeck.jinja import environment, template_text
+from studydeck.outputs import Made, Output
+from studydeck.state.write import safe_stem
 
 
 class Cards(Output):

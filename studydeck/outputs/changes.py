@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
-from ..identity import REV_PARENT
-from ..identity import Changes as Diff
-from ..lock import Lock
-from ..model import Config
-from ..notes import anki_text, subdeck
-from . import Made, Output
+from studydeck.anki.notes import anki_text, subdeck
+from studydeck.gather.identity import REV_PARENT
+from studydeck.gather.identity import Changes as Diff
+from studydeck.gather.lock import Lock
+from studydeck.model import Config
+from studydeck.outputs import Made, Output
 
 
 class Changes(Output):

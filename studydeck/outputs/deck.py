@@ -1,10 +1,13 @@
-"""dist/<deck>.apkg: the Anki deck (genanki writes the collection; see studydeck/apkg.py)."""
+"""dist/<deck>.apkg: the Anki deck (genanki writes the collection; see studydeck/anki/package.py)."""
 
 from __future__ import annotations
 
-from .. import cache, fonts, identity, notes
-from ..write import safe_stem
-from . import Made, Output
+from studydeck import fonts
+from studydeck.anki import notes
+from studydeck.gather import identity
+from studydeck.outputs import Made, Output
+from studydeck.state import cache
+from studydeck.state.write import safe_stem
 
 
 class Deck(Output):
@@ -24,7 +27,7 @@ class Deck(Output):
         return nt, media, notes.decks(project.config, fonts.css(text_fonts))
 
     def check(self, project) -> None:
-        from .cards import check_templates
+        from studydeck.outputs.cards import check_templates
 
         check_templates(project)  # a field Anki knows only once imported (CardID) is refused
 
@@ -40,9 +43,9 @@ class Deck(Output):
         )
 
     def make(self, project, say) -> Made:
-        from .. import apkg  # genanki: imported only when the deck is packed
+        from studydeck.anki import package  # genanki: imported only when the deck is packed
 
         nt, media, decks = self._parts(project)
         say(f"packing {len(project.notes)} notes ...")
-        data = apkg.pack(project.notes, nt, decks, project.mods, project.notetype_mod, media, project.revs)
+        data = package.pack(project.notes, nt, decks, project.mods, project.notetype_mod, media, project.revs)
         return Made({self.files(project)[0]: data})

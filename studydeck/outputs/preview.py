@@ -14,13 +14,13 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from .. import fonts
-from ..jinja import environment, template_text
-from ..model import Config, Entry, PrintOptions
-from ..reads import Reads
-from ..typeset import to_sheet
-from ..write import safe_stem
-from . import Made, Output
+from studydeck import fonts
+from studydeck.gather.reads import Reads
+from studydeck.jinja import environment, template_text
+from studydeck.model import Config, Entry, PrintOptions
+from studydeck.outputs import Made, Output
+from studydeck.pdf.typeset import to_sheet
+from studydeck.state.write import safe_stem
 
 
 class Preview(Output):

@@ -1,12 +1,14 @@
-"""dist/<deck>.pdf: the cheat sheet (sheets.py makes its HTML, layout.py its PDF in a worker)."""
+"""dist/<deck>.pdf: the cheat sheet (documents.py makes its HTML, render.py its PDF in a worker)."""
 
 from __future__ import annotations
 
 import hashlib
 
-from .. import cache, fonts, layout, sheets
-from ..write import safe_stem
-from . import Job, Output
+from studydeck import fonts
+from studydeck.outputs import Job, Output
+from studydeck.pdf import documents, render
+from studydeck.state import cache
+from studydeck.state.write import safe_stem
 
 
 class Sheet(Output):
@@ -20,9 +22,9 @@ class Sheet(Output):
     def files(self, project) -> list[str]:
         return [f"{safe_stem(project.config.deck)}{project.options.printing.suffix()}{self.suffix}.pdf"]
 
-    def document(self, project) -> sheets.Document:
+    def document(self, project) -> documents.Document:
         if self._document is None:
-            self._document = sheets.render(
+            self._document = documents.render(
                 self.kind,
                 project.entries,
                 project.config,
@@ -39,7 +41,7 @@ class Sheet(Output):
     def key(self, project) -> str:
         document = self.document(project)
         faces = [hashlib.sha256(fonts.font_data(project.reads, project.templates, f)).hexdigest() for f in fonts.FACES]
-        return cache.key(self.kind, document.html(), document.columns, faces, layout.BALANCE_MAX_PAGES)
+        return cache.key(self.kind, document.html(), document.columns, faces, render.BALANCE_MAX_PAGES)
 
     def make(self, project, say) -> Job:
         return Job(self.document(project), self.files(project)[0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .sheet import Sheet
+from studydeck.outputs.sheet import Sheet
 
 
 class Worksheet(Sheet):

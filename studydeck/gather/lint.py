@@ -13,10 +13,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from . import markup
-from .errors import Problem
-from .lock import Lock
-from .model import Definition, Entry, LintConfig
+from studydeck.errors import Problem
+from studydeck.gather import markup
+from studydeck.gather.lock import Lock
+from studydeck.model import Definition, Entry, LintConfig
 
 RULES = {
     "giveaway": "text on the card's front that gives the answer away",

@@ -10,10 +10,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from . import fonts, markup
-from .errors import Problem
-from .load import Source
-from .model import Definition, Entry, Figure
+from studydeck import fonts
+from studydeck.errors import Problem
+from studydeck.gather import markup
+from studydeck.gather.load import Source
+from studydeck.model import Definition, Entry, Figure
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TAG = re.compile(r"^[^\s\"]+$")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .reads import Reads
+from studydeck.gather.reads import Reads
 
 TAG_PATTERN = "v*"
 REVS_FORMAT = 3  # the first entries.lock format whose notes carry revision tags (lock.FORMAT)

@@ -5,7 +5,7 @@ hash of the note's content (to tell an edit), the time that content was first bu
 (kept while it is unchanged, so a rebuild touches no other note), the answer of each of its
 cards (to warn when a card's history would move to other content), and tombstones of removed
 notes so their GUIDs are never handed out again. Released content takes its release's time
-from git instead (studydeck/releases.py): a committed file cannot know when it is tagged.
+from git instead (studydeck/gather/releases.py): a committed file cannot know when it is tagged.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BuildError, Problem
-from .reads import Reads
+from studydeck.errors import BuildError, Problem
+from studydeck.gather.reads import Reads
 
 LOCK_NAME = "entries.lock"
 FORMAT = 3

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import genanki
 
-from .notes import Note, Notetype, deck_id
+from studydeck.anki.notes import Note, Notetype, deck_id
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip's epoch: the entry times carry no build clock
 

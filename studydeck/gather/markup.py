@@ -2,7 +2,7 @@
 
 The markup is deliberately small: `**bold**`, `` `code` `` and line breaks. Everything else
 is text. This module only parses and answers questions about the tree; each output renders
-it (escaped) itself: studydeck/notes.py for Anki, studydeck/typeset.py for the sheets.
+it (escaped) itself: studydeck/anki/notes.py for Anki, studydeck/pdf/typeset.py for the sheets.
 
 Every node remembers `pos`, the offset in the source string where it starts, so a problem
 found later (a giveaway, a cloze that moved) can be reported at its line and column.

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 
-from .model import Config
+from studydeck.model import Config
 
 SCHEMA_NAME = "entries/schema.json"
 
 
 def entry_schema(config: Config, lint_rules: list[str]) -> dict:
-    from .validate import MAX_POINTS, MAX_SOURCES, MIN_POINTS
+    from studydeck.gather.validate import MAX_POINTS, MAX_SOURCES, MIN_POINTS
 
     slug = {"$ref": "#/$defs/slug"}
     return {
@@ -74,7 +74,7 @@ def entry_schema(config: Config, lint_rules: list[str]) -> dict:
 
 
 def _defs() -> dict:
-    from .validate import FIGURE_SUFFIXES
+    from studydeck.gather.validate import FIGURE_SUFFIXES
 
     return {
         "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
@@ -128,8 +128,7 @@ def _definition(slug: dict, lint_rules: list[str]) -> dict:
             "lint_ignore": {
                 "type": "array",
                 "uniqueItems": True,
-                "description": "Card-quality rules (studydeck/lint.py) to silence for this definition "
-                "only; see the README, Card quality.",
+                "description": "Card-quality rules to silence for this definition only; see the README, Card quality.",
                 "items": {"enum": sorted(lint_rules)},
             },
         },

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import Problem
-from .reads import Reads
+from studydeck.errors import Problem
+from studydeck.gather.reads import Reads
 
 MAX_FILE_BYTES = 64 * 1024  # an entry is a page of text; anything larger is a mistake
 SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")}

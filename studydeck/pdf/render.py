@@ -20,8 +20,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from .errors import BuildError
-from .sheets import Document, Fit
+from studydeck.errors import BuildError
+from studydeck.pdf.documents import Document, Fit
 
 # Evening a section's last page costs a second layout of the whole document: about 0.2 s per
 # page here. Up to this many pages it is worth it (a 3-page sheet: +0.35 s); beyond, the last

@@ -7,7 +7,7 @@ record of the last build lives in .cache/studydeck/ (ignored by git), one file p
 folder, with each output's key and the SHA-256 of the file written. An output is reused only if
 its key matches and the file in the output folder still has that hash, so a deleted or edited
 output is always remade. The record also holds every question the last build asked of its
-inputs (studydeck/reads.py) and its options: when all are the same, a build stops at the start.
+inputs (studydeck/gather/reads.py) and its options: when all are the same, a build stops at the start.
 
 The record is read back from disk, so it is untrusted: an archive or a copied folder can carry
 one, and its questions would be asked again (git among them). So a record is signed with a key
@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from . import reads
-from .errors import warn
+from studydeck.errors import warn
+from studydeck.gather import reads
 
 CACHE_DIR = Path(".cache") / "studydeck"
-_CODE = Path(__file__).resolve().parent
+_CODE = Path(__file__).resolve().parent.parent  # the studydeck package, every subpackage
 
 
 @functools.cache
@@ -103,7 +103,7 @@ def _relative(root: Path, path: Path) -> str:
 class Record:
     """What the last build into one output folder made: file name -> {key, sha256, figures}; and,
     for stopping at the start when nothing changed, every question that build asked of its
-    inputs with a digest of the answer (studydeck/reads.py), its options and its result."""
+    inputs with a digest of the answer (studydeck/gather/reads.py), its options and its result."""
 
     path: Path
     out: Path

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from .reads import Reads
+from studydeck.gather.reads import Reads
 
 
 def content_times(reads: Reads, rels: list[str]) -> dict[str, int]:

@@ -12,15 +12,18 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cache, figures, fonts, history, identity, lint, lock, notes, releases
-from .config import check_drawable, load_config, source_date_epoch
-from .errors import BuildError, Problem, UsageError, warnings_so_far
-from .load import entry_files, load, outside, rel_path, unreadable_name
-from .model import Config, Entry, Options, PrintOptions
-from .order import in_reading_order
-from .reads import Reads
-from .schema import SCHEMA_NAME, schema_bytes
-from .validate import Checked, check_file, link
+from studydeck import figures, fonts
+from studydeck.anki import notes
+from studydeck.errors import BuildError, Problem, UsageError, warnings_so_far
+from studydeck.gather import history, identity, lint, lock, releases
+from studydeck.gather.config import check_drawable, load_config, source_date_epoch
+from studydeck.gather.load import entry_files, load, outside, rel_path, unreadable_name
+from studydeck.gather.order import in_reading_order
+from studydeck.gather.reads import Reads
+from studydeck.gather.schema import SCHEMA_NAME, schema_bytes
+from studydeck.gather.validate import Checked, check_file, link
+from studydeck.model import Config, Entry, Options, PrintOptions
+from studydeck.state import cache
 
 FONT_CACHE = Path(".cache") / "studydeck" / "fonts"
 

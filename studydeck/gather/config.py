@@ -12,9 +12,9 @@ import tomllib
 import unicodedata
 from urllib.parse import urlsplit
 
-from .errors import UsageError
-from .model import Config, Group, LintConfig
-from .reads import Reads
+from studydeck.errors import UsageError
+from studydeck.gather.reads import Reads
+from studydeck.model import Config, Group, LintConfig
 
 VERSION_ENV = "STUDYDECK_VERSION"  # CI sets it from the release tag
 SOURCE_URL_ENV = "STUDYDECK_SOURCE_URL"  # the release job sets these two when pyproject.toml does not
@@ -144,7 +144,7 @@ def _text(table: dict, key: str, where: str, default: str | None = None, at: tup
     at = at or (TOOL, None, key)
     if not isinstance(value, str) or (default is None and not value.strip()):
         _fail(f"{where} must be a non-empty string", at)
-    from .validate import _bad_character  # entry text's own rule: no control, bidi or surrogate
+    from studydeck.gather.validate import _bad_character  # entry text's own rule: no control, bidi or surrogate
 
     if bad := _bad_character(value):
         _fail(f"{where}: {bad[1]}", at)
@@ -157,7 +157,7 @@ def _text(table: dict, key: str, where: str, default: str | None = None, at: tup
 def check_drawable(config: Config, charset: frozenset[int]) -> None:
     """The deck's name and the groups' labels are printed on the sheets: each must be in the
     bundled font (so --check finds it, not the PDF's layout)."""
-    from . import fonts
+    from studydeck import fonts
 
     texts = [("[tool.studydeck] deck", config.deck, (TOOL, None, "deck"))]
     texts += [

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from . import markup
-from .jinja import environment, template_text
-from .model import PAPERS, Config, Entry, Figure, PrintOptions
-from .reads import Reads
-from .typeset import Blank, to_sheet
+from studydeck.gather import markup
+from studydeck.gather.reads import Reads
+from studydeck.jinja import environment, template_text
+from studydeck.model import PAPERS, Config, Entry, Figure, PrintOptions
+from studydeck.pdf.typeset import Blank, to_sheet
 
 KINDS = ("sheet", "worksheet")
 

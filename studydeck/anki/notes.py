@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from . import markup
-from .jinja import template_text
-from .model import Config, Entry, Figure
-from .reads import Reads
+from studydeck.gather import markup
+from studydeck.gather.reads import Reads
+from studydeck.jinja import template_text
+from studydeck.model import Config, Entry, Figure
 
 # The notetype. Anki refuses to update notes whose notetype's fields or templates changed
 # (it imports a copy instead), so these are frozen and pinned by tests/test_deck.py. See README,

@@ -26,11 +26,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from . import releases as rel
-from .errors import BuildError, Problem
-from .lock import LOCK_NAME, Lock, NoteRecord, NotetypeRecord
-from .model import Config, Entry
-from .notes import Note, note_guid
+from studydeck.anki.notes import Note, note_guid
+from studydeck.errors import BuildError, Problem
+from studydeck.gather import releases as rel
+from studydeck.gather.lock import LOCK_NAME, Lock, NoteRecord, NotetypeRecord
+from studydeck.model import Config, Entry
 
 
 @dataclass(frozen=True)

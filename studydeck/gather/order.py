@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .config import GROUPS, place
-from .errors import UsageError
-from .model import Config, Entry
+from studydeck.errors import UsageError
+from studydeck.gather.config import GROUPS, place
+from studydeck.model import Config, Entry
 
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 

@@ -20,7 +20,7 @@ import secrets
 import shutil
 from pathlib import Path
 
-from .errors import BuildError
+from studydeck.errors import BuildError
 
 JOURNAL = ".studydeck-journal.json"
 _STAGED = re.compile(r"^\..+\.[0-9a-f]{12}\.(new|old)$")
