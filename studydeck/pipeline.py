@@ -16,7 +16,7 @@ from studydeck.gather.reads import Reads
 from studydeck.gather.schema import SCHEMA_NAME
 from studydeck.model import Options
 from studydeck.outputs import Made, registry
-from studydeck.pdf import render
+from studydeck.pdf import workers
 from studydeck.state import cache
 from studydeck.state.write import one_build_at_a_time, recover, write_all
 
@@ -97,7 +97,7 @@ def make(
             f"laying out {' and '.join(job.file for job, _ in jobs.values())} "
             f"({len(project.options.printing.select(project.entries))} entries) ..."
         )
-        pending = render.start({o.name: job.document for o, (job, _) in jobs.items()}, project.templates, report)
+        pending = workers.start({o.name: job.document for o, (job, _) in jobs.items()}, project.templates, report)
     try:
         for output, key in todo:
             if not output.worker:

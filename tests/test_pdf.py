@@ -7,7 +7,7 @@ import types
 import pytest
 from conftest import ROOT
 
-from studydeck.pdf import render as pdf
+from studydeck.pdf import weasyprint_patch
 
 
 @pytest.mark.parametrize("font", ["Pretendard-Regular.ttf", "Pretendard-Bold.ttf"])
@@ -20,7 +20,7 @@ def test_faster_font_subsetting_gives_weasyprint_s_own_bytes(font, monkeypatch):
 
     own = TTFont(ROOT / "templates" / "fonts" / font)["head"].modified
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(own + epoch_diff))
-    pdf._speed_up_font_subsetting()
+    weasyprint_patch.speed_up_font_subsetting()
 
     data = (ROOT / "templates" / "fonts" / font).read_bytes()
     cmap = TTFont(ROOT / "templates" / "fonts" / font, lazy=True).getBestCmap()

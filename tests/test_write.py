@@ -390,19 +390,19 @@ def test_build_py_refuses_a_hostile_journal_in_one_line(tmp_path):
 def test_only_scratch_folders_of_dead_builds_of_this_user_and_namespace_are_removed(tmp_path, monkeypatch):
     import tempfile as tf
 
-    from studydeck.pdf import render
+    from studydeck.pdf import workers
 
     monkeypatch.setattr(tf, "tempdir", str(tmp_path))
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     gone = int(dead.stdout)
-    me = render._me(os.getpid())
+    me = workers._me(os.getpid())
 
     def folder(name, mark=None):
         path = tmp_path / name
         path.mkdir()
         (path / "data").write_text("x", "utf-8")
         if mark is not None:
-            (path / render.SCRATCH_MARK).write_text(json.dumps(mark), "utf-8")
+            (path / workers.SCRATCH_MARK).write_text(json.dumps(mark), "utf-8")
         return path
 
     stale = folder(f"studydeck-scratch-{gone}-abc", {**me, "pid": gone, "start": "1"})
@@ -415,6 +415,6 @@ def test_only_scratch_folders_of_dead_builds_of_this_user_and_namespace_are_remo
         folder(f"studydeck-scratch-{os.getpid()}-live", me),
         folder(f"studydeck-scratch-{gone}-lies", {**me, "pid": os.getpid()}),
     ]
-    render._remove_stale_scratch()
+    workers._remove_stale_scratch()
     assert not stale.exists()
     assert [p.exists() for p in kept] == [True] * len(kept)

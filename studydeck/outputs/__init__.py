@@ -52,9 +52,9 @@ class Output:
 
 @dataclass
 class Job:
-    """Work for a worker process: plain data in, (bytes, figures) out (see layout.start)."""
+    """Work for a worker process: plain data in, (bytes, figures) out (see pdf.workers.start)."""
 
-    document: object  # a sheets.Document
+    document: object  # a pdf.documents.Document
     file: str
 
 

@@ -26,13 +26,13 @@ KINDS = ("sheet", "worksheet")
 
 @dataclass(frozen=True)
 class Fit:
-    """What a layout taught, for the next one: see layout.refit."""
+    """What a layout taught, for the next one: see pdf.columns.refit."""
 
     cuts: dict[str, list[int]] = field(default_factory=dict)  # flow -> [its first item on its last page]
     # (balanced by WeasyPrint), or [that, the index starting column 2, ...] (set in columns of even height)
     breaks: frozenset[str] = frozenset()  # flows whose heading was left alone at a page's foot
     key_inline: bool = False  # the worksheet's key fits below the last question: no page of its own
-    settled: frozenset[str] = frozenset()  # flows decided (layout.refit settles them in document order)
+    settled: frozenset[str] = frozenset()  # flows decided (pdf.columns.refit settles them in document order)
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Document:
     headings: dict[str, str]  # flow -> the anchor of the heading above it
     columns: int
     whole: frozenset[str] = frozenset()  # flows whose items never break across columns
-    fit: Fit = Fit()  # what html() was last asked for (layout.refit starts from it)
+    fit: Fit = Fit()  # what html() was last asked for (pdf.columns.refit starts from it)
 
     @property
     def flows(self) -> dict[str, list[str]]:
