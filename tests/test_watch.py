@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import copy_project, outputs
 
-from studydeck import watch
+from studydeck.watch import server
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 
@@ -191,10 +191,10 @@ def test_only_loopback_only_the_pages_and_nothing_left_after_ctrl_c(tmp_path):
         assert w.get("/")[0] == 200
         # many clients that open a connection and send nothing (slowloris): the server turns the
         # surplus away at once, and drops the silent ones after its timeout
-        idle = [socket.create_connection(("127.0.0.1", w.port)) for _ in range(watch.MAX_CLIENTS + 4)]
+        idle = [socket.create_connection(("127.0.0.1", w.port)) for _ in range(server.MAX_CLIENTS + 4)]
         time.sleep(0.5)
         assert w.get("/")[0] == 503
-        time.sleep(watch._Handler.timeout + 1)
+        time.sleep(server.Handler.timeout + 1)
         assert w.get("/")[0] == 200
         for conn in idle:
             conn.close()
