@@ -14,7 +14,7 @@ Pos = tuple[int, int]  # (line, column), 1-based; (0, 0) when unknown
 
 @dataclass(frozen=True)
 class Figure:
-    """An image an entry or a definition shows (studydeck/figures.py checks and cleans it)."""
+    """An image an entry or a definition shows (studydeck/figures/ checks and cleans it)."""
 
     file: str  # as written: relative to the entry file's folder
     alt: str  # what the image shows, for someone who cannot see it

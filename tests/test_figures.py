@@ -13,6 +13,7 @@ import pytest
 from conftest import ROOT, commit, copy_project, git, import_apkg, new_collection, outputs, run_build
 
 from studydeck import figures
+from studydeck.figures.files import _raster_size
 
 SERVICE = "entries/service-port.yaml"
 FIGURE_YAML = """figure:
@@ -279,13 +280,13 @@ def test_camera_jpegs_are_taken_and_turned_as_a_viewer_turns_them():
     exif[0x0112] = 6  # Orientation: rotate 90 degrees to show
     buf = io.BytesIO()
     Image.new("RGB", (200, 100)).save(buf, "JPEG", exif=exif)
-    assert figures._raster_size(buf.getvalue(), "jpeg") == (100.0, 200.0)
+    assert _raster_size(buf.getvalue(), "jpeg") == (100.0, 200.0)
     mpo = io.BytesIO()  # a camera's JPEG with a second image (MPO)
     Image.new("RGB", (30, 20)).save(mpo, "MPO", save_all=True, append_images=[Image.new("RGB", (30, 20))])
     assert figures.sniff(mpo.getvalue()) == "jpeg"
-    assert figures._raster_size(mpo.getvalue(), "jpeg") == (30.0, 20.0)
+    assert _raster_size(mpo.getvalue(), "jpeg") == (30.0, 20.0)
     with pytest.raises(figures.FigureError) as caught:
-        figures._raster_size(buf.getvalue()[:30], "jpeg")
+        _raster_size(buf.getvalue()[:30], "jpeg")
     assert "BytesIO" not in str(caught.value) and "0x" not in str(caught.value)
 
 

@@ -376,7 +376,7 @@ def _definition(ctx: _Ctx, node: yaml.Node, prefix: str) -> Definition | None:
 
 def _figure(ctx: _Ctx, fields, prefix: str) -> Figure | bool | None:
     """`figure:` as {file, alt, caption?, front?}; False when there is none, None when it is wrong.
-    Only the path's form is checked here; studydeck/figures.py reads and checks the file."""
+    Only the path's form is checked here; studydeck/figures/ reads and checks the file."""
     node = fields.get("figure")
     if node is None:
         return False

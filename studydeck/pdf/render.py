@@ -116,7 +116,7 @@ class _CollectWarnings(logging.Handler):
 
 def _fetcher(templates: Path):
     """A URL fetcher that serves files under templates/ and the figures' data: URLs (checked and
-    made safe by studydeck/figures.py), and refuses everything else."""
+    made safe by studydeck/figures/), and refuses everything else."""
     from weasyprint.urls import URLFetcher
 
     root = templates.resolve()
