@@ -23,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--only",
-        choices=sorted({o.only for o in registry() if o.only}),  # deck, sheet, worksheet
+        choices=sorted({o.part for o in registry() if o.part}),  # deck, sheet, worksheet
         help="build only the deck, only the cheat sheet (.pdf and .html) or only the worksheet",
     )
     p.add_argument("--out", metavar="DIR", help="output folder (default: dist/ in the project)")

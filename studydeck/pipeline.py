@@ -70,7 +70,7 @@ def _steps(options: Options, say: Say, report: Report | None) -> Result:
     # 2. Make every output that changed, in memory; a failure here leaves the output folder untouched.
     files = make(project, outputs, record, result, say, report)
     # 3. Write all outputs and the identities they were built with (and the entries' schema), or none.
-    stale = project.stale()
+    stale = project.project_updates()
     result.written = write_all(options.out, files, stale)
     result.updated = [path.relative_to(options.root).as_posix() for path in stale]
     # 4. Remember what this build read and made, so a rebuild from the same inputs stops at the start.
@@ -144,7 +144,7 @@ def _same(path: Path, data: bytes) -> bool:
 
 
 def _remember(record: cache.Record, reads: Reads, options: Options, result: Result, say: Say) -> None:
-    figures = {
+    counts = {
         "entries": result.entries,
         "notes": result.notes,
         "cards": result.cards,
@@ -152,7 +152,7 @@ def _remember(record: cache.Record, reads: Reads, options: Options, result: Resu
         "summary": result.summary,
         "warnings": [dataclasses.asdict(w) for w in result.warnings],
     }
-    record.finish(reads.record(), options, figures, sorted(p.name for p in result.written + result.reused))
+    record.finish(reads.record(), options, counts, sorted(p.name for p in result.written + result.reused))
     if not record.save():
         problem = Problem(
             cache.CACHE_DIR.as_posix(),

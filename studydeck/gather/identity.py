@@ -50,7 +50,7 @@ class NoteIdentity:
 
 
 @dataclass(frozen=True)
-class Changes:
+class NoteChanges:
     added: list[str]
     changed: list[str]
     renamed: list[tuple[str, str]]  # (old, new)
@@ -277,7 +277,7 @@ def notetype_times(clock: Clock, digest: str, lock: Lock, paths: list[str]) -> t
 
 def update(
     lock: Lock, notes: list[NoteIdentity], notetype: NotetypeRecord, gone: list[str], version: str
-) -> tuple[Lock, Changes]:
+) -> tuple[Lock, NoteChanges]:
     """The lock after this build, and what changed since the one before."""
     new, added, changed, retagged, renames = Lock(notetype=notetype, removed=dict(lock.removed)), [], [], [], []
     for n in notes:
@@ -294,7 +294,9 @@ def update(
             renames.append((n.old_name, n.name))
     removed = {name: _tombstone(lock.notes[name], version) for name in gone}
     new.removed.update(removed)
-    return new, Changes(sorted(added), sorted(changed), sorted(renames), removed, _dropped(lock, new), sorted(retagged))
+    return new, NoteChanges(
+        sorted(added), sorted(changed), sorted(renames), removed, _dropped(lock, new), sorted(retagged)
+    )
 
 
 def _dropped(before: Lock, after: Lock) -> list[tuple[str, int, str]]:
@@ -313,7 +315,7 @@ def _tombstone(record: NoteRecord, version: str) -> NoteRecord:
     return NoteRecord(record.guid, record.hash, record.mod, record.path, record.term, record.answers, version)
 
 
-def diff(before: Lock, after: Lock, version: str, legacy: dict[str, str] | None = None) -> Changes:
+def diff(before: Lock, after: Lock, version: str, legacy: dict[str, str] | None = None) -> NoteChanges:
     """What changed between two locks (e.g. the previous release's and this one), matched by GUID.
     legacy: GUID -> the note's hash as lock format 2 had it, to tell notes only given their tag."""
     old_names = {r.guid: name for name, r in before.notes.items()}
@@ -331,4 +333,6 @@ def diff(before: Lock, after: Lock, version: str, legacy: dict[str, str] | None 
         elif before.notes[old].hash != record.hash:
             changed.append(name)
     removed = {name: _tombstone(r, version) for name, r in before.notes.items() if r.guid not in guids}
-    return Changes(sorted(added), sorted(changed), sorted(renamed), removed, _dropped(before, after), sorted(retagged))
+    return NoteChanges(
+        sorted(added), sorted(changed), sorted(renamed), removed, _dropped(before, after), sorted(retagged)
+    )

@@ -44,7 +44,7 @@ class Project:
     old_revs: frozenset[str] = frozenset()  # revision tags earlier releases shipped and this build does not
     notetype_mod: int = 0
     lock: lock.Lock = field(default_factory=lock.Lock)  # entries.lock after this build
-    changes: identity.Changes = field(default_factory=lambda: identity.Changes([], [], [], {}))
+    changes: identity.NoteChanges = field(default_factory=lambda: identity.NoteChanges([], [], [], {}))
     warnings: list[Problem] = field(default_factory=list)
     schema: bytes = b""  # entries/schema.json as the configuration makes it
 
@@ -60,7 +60,7 @@ class Project:
     def lock_bytes(self) -> bytes:
         return self.lock.to_bytes()
 
-    def stale(self) -> dict[Path, bytes]:
+    def project_updates(self) -> dict[Path, bytes]:
         """The project's own files this build brings up to date: entries.lock, entries/schema.json."""
         out = {}
         for path, data in ((self.root / lock.LOCK_NAME, self.lock_bytes), (self.root / SCHEMA_NAME, self.schema)):
@@ -265,7 +265,7 @@ def _check_lock_and_warnings(project: Project) -> None:
             f"{len(project.warnings)} warning(s), and --strict makes them errors; nothing was written",
             project.warnings,
         )
-    stale = project.stale() if options.locked else {}
+    stale = project.project_updates() if options.locked else {}
     if options.root / lock.LOCK_NAME in stale:
         raise BuildError(
             f"{lock.LOCK_NAME} is out of date ({project.changes.summary()}); run 'python build.py' "

@@ -9,29 +9,28 @@ A new output is a module here and one line in OUTPUTS.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from studydeck.model import Options
 
 
 @dataclass
 class Made:
-    """An output's files, and what the build reports of them (e.g. pages)."""
+    """An output's files."""
 
     files: dict[str, bytes]
-    figures: dict = field(default_factory=dict)
 
 
 class Output:
     """The interface; see the modules in this package."""
 
     name = ""  # as the build reports it
-    only: str | None = None  # the --only value that selects it; None: every build makes it
+    part: str | None = None  # the part of the build it belongs to (deck, sheet, worksheet); None: every part
     cheap = False  # made every time, and written only when its bytes differ (no cache key)
     worker = False  # make() returns a Job, done in a worker process (plain data in and out)
 
     def wanted(self, options: Options) -> bool:
-        return options.only is None or self.only is None or options.only == self.only
+        return options.only is None or self.part is None or options.only == self.part
 
     def files(self, project) -> list[str]:
         """The names it writes in the output folder, for these options."""
@@ -52,7 +51,7 @@ class Output:
 
 @dataclass
 class Job:
-    """Work for a worker process: plain data in, (bytes, figures) out (see pdf.workers.start)."""
+    """Work for a worker process: plain data in, (PDF bytes, page count) out (see pdf.workers.start)."""
 
     document: object  # a pdf.documents.Document
     file: str

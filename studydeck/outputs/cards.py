@@ -28,7 +28,7 @@ from studydeck.state.write import safe_stem
 class Cards(Output):
     """Cheap: made every time, written only when it differs."""
 
-    name, only, cheap = "cards", "deck", True
+    name, part, cheap = "cards", "deck", True
 
     def files(self, project) -> list[str]:
         return [f"{safe_stem(project.config.deck)}-cards.html"]

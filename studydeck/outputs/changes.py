@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 
 from studydeck.anki.notes import anki_text, subdeck
-from studydeck.gather.identity import REV_PARENT
-from studydeck.gather.identity import Changes as Diff
+from studydeck.gather.identity import REV_PARENT, NoteChanges
 from studydeck.gather.lock import Lock
 from studydeck.model import Config
 from studydeck.outputs import Made, Output
@@ -30,7 +29,7 @@ class Changes(Output):
         return Made({"CHANGES.md": text.encode()})
 
 
-def render(config: Config, changes: Diff, lock: Lock, notetype_name: str, stale: str) -> str:
+def render(config: Config, changes: NoteChanges, lock: Lock, notetype_name: str, stale: str) -> str:
     """CHANGES.md: notes added, changed, renamed and removed in this version, and the search
     (stale_search) that finds the notes an import left as they were."""
     out = [f"# {escaped(config.deck)} {config.version}", ""]

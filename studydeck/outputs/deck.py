@@ -11,7 +11,7 @@ from studydeck.state.write import safe_stem
 
 
 class Deck(Output):
-    name, only = "deck", "deck"
+    name = part = "deck"
 
     def files(self, project) -> list[str]:
         return [f"{safe_stem(project.config.deck)}.apkg"]

@@ -26,7 +26,7 @@ from studydeck.state.write import safe_stem
 class Preview(Output):
     """dist/<deck>.html with the cheat sheet (cheap: made every time, written if it differs)."""
 
-    name, only, cheap = "preview", "sheet", True
+    name, part, cheap = "preview", "sheet", True
 
     def files(self, project) -> list[str]:
         return [f"{safe_stem(project.config.deck)}{project.options.printing.suffix()}.html"]

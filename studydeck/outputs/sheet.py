@@ -12,7 +12,7 @@ from studydeck.state.write import safe_stem
 
 
 class Sheet(Output):
-    name = only = kind = "sheet"
+    name = part = kind = "sheet"
     suffix = ""
     worker = True
 

@@ -6,5 +6,5 @@ from studydeck.outputs.sheet import Sheet
 
 
 class Worksheet(Sheet):
-    name = only = kind = "worksheet"
+    name = part = kind = "worksheet"
     suffix = "-worksheet"

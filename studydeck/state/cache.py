@@ -101,7 +101,7 @@ def _relative(root: Path, path: Path) -> str:
 
 @dataclass
 class Record:
-    """What the last build into one output folder made: file name -> {key, sha256, figures}; and,
+    """What the last build into one output folder made: file name -> {key, sha256, pages}; and,
     for stopping at the start when nothing changed, every question that build asked of its
     inputs with a digest of the answer (studydeck/gather/reads.py), its options and its result."""
 
