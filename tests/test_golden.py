@@ -1,5 +1,5 @@
-"""Same inputs, same outputs: the default project's outputs against the golden files, and the same
-bytes from two builds in two folders.
+"""Same inputs, same outputs: the default project's outputs against the golden files (the same
+bytes from two clones: tests/test_release.py).
 
 A change to an output must be meant: regenerate the golden files with
 `.venv/bin/python tests/golden/update.py`, read the diff, commit them with the change.
@@ -27,19 +27,3 @@ def test_the_preview_is_the_golden_one(made):
 def test_the_deck_is_the_golden_one(made):
     """Every note's GUID, fields and tags, the note type and the media, as Anki reads them."""
     assert made["deck"] == (GOLDEN / "deck.txt").read_text("utf-8")
-
-
-def test_two_clones_with_workers_started_by_spawn_make_the_same_bytes(made, tmp_path):
-    """The README's promise: a clone elsewhere on the same machine builds every output byte for
-    byte. spawn is how macOS and Windows start processes: the workers get plain data, not a copy
-    of this process, and must not need more."""
-    again = build_golden(tmp_path, STUDYDECK_START_METHOD="spawn")
-    assert set(made["hashes"]) == {
-        "CHANGES.md",
-        "쿠버네티스-스터디-cards.html",
-        "쿠버네티스-스터디-worksheet.pdf",
-        "쿠버네티스-스터디.apkg",
-        "쿠버네티스-스터디.html",
-        "쿠버네티스-스터디.pdf",
-    }
-    assert again["hashes"] == made["hashes"]
