@@ -23,13 +23,20 @@ def _written(stdout: str) -> set[str]:
     return {line.removeprefix("wrote dist/") for line in stdout.splitlines() if line.startswith("wrote dist/")}
 
 
-@pytest.fixture
-def project(tmp_path):
-    project = copy_project(tmp_path / "p")
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory):
+    project = copy_project(tmp_path_factory.mktemp("cache") / "p")
     done = run_build(project, env=SDE)
     assert done.returncode == 0, done.stderr
     assert _written(done.stdout) == set(NAMES.values())
     return project
+
+
+@pytest.fixture
+def project(built_once, tmp_path):
+    """A copy of a built project (outputs, build record and all): a copy is up to date, as a
+    clone with its dist/ is (tests/test_cache_trust.py), so each test starts from a whole build."""
+    return shutil.copytree(built_once, tmp_path / "p", symlinks=True)
 
 
 def test_a_rebuild_with_nothing_changed_writes_nothing_and_loads_no_renderer(project):

@@ -69,14 +69,18 @@ def test_an_unknown_id_in_an_order_is_one_clear_line(tmp_path):
     config = project / "pyproject.toml"
     config.write_text(config.read_text("utf-8").replace('order = ["pod",', 'order = ["podd", "pod",'), "utf-8")
     done = run_build(project, "--check")
+    line = next(n for n, text in enumerate(config.read_text("utf-8").splitlines(), 1) if '"podd"' in text)
     assert (done.returncode, done.stderr.strip()) == (
         2,
         (
-            "error: pyproject.toml:75:10: [[tool.studydeck.groups]] 'object': order lists 'podd', which is no entry "
+            f"error: pyproject.toml:{line}:10: [[tool.studydeck.groups]] 'object': order lists 'podd', which is no entry "
             "of this group; its entries: ingress, pod, pv-pvc, rolling-update, service-port"
         ),
     )
     # an order written over several lines: the place is the id's own line and column
     config.write_text(config.read_text("utf-8").replace('order = ["podd", "pod",', 'order = [\n  "pod",\n   "podd",'))
     done = run_build(project, "--check")
-    assert done.stderr.startswith("error: pyproject.toml:77:4: [[tool.studydeck.groups]] 'object': order lists 'podd'")
+    line = next(n for n, text in enumerate(config.read_text("utf-8").splitlines(), 1) if '"podd"' in text)
+    assert done.stderr.startswith(
+        f"error: pyproject.toml:{line}:4: [[tool.studydeck.groups]] 'object': order lists 'podd'"
+    )
