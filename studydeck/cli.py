@@ -125,10 +125,10 @@ def main(argv: list[str] | None = None) -> int:
             "nothing written"
         )
         return EXIT_OK
-    pages = ", ".join(f"{kind} {n} pages" for kind, n in result.pages.items())
+    epilogs = ", ".join(result.epilogs.values())
     say(
         f"{result.entries} entries -> {result.notes} notes, {result.cards} cards"
-        + (f"; {pages}" if pages else "")
+        + (f"; {epilogs}" if epilogs else "")
         + f" ({result.summary})"
     )
     for path in result.written:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from studydeck import workers
 from studydeck.errors import Problem, collecting_warnings
 from studydeck.gather.lock import LOCK_NAME
 from studydeck.gather.project import Project, gather
@@ -16,7 +17,6 @@ from studydeck.gather.reads import Reads
 from studydeck.gather.schema import SCHEMA_NAME
 from studydeck.model import Options
 from studydeck.outputs import Made, registry
-from studydeck.pdf import workers
 from studydeck.state import cache
 from studydeck.state.write import one_build_at_a_time, recover, write_all
 
@@ -29,7 +29,7 @@ class Result:
     entries: int = 0
     notes: int = 0
     cards: int = 0
-    pages: dict[str, int] = field(default_factory=dict)  # "sheet"/"worksheet" -> page count
+    epilogs: dict[str, str] = field(default_factory=dict)  # output -> its words in the summary ("sheet 4 pages")
     reused: list[Path] = field(default_factory=list)  # outputs already up to date, left as they were
     written: list[Path] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)  # the project's own files rewritten (entries.lock, ...)
@@ -55,9 +55,8 @@ def _steps(options: Options, say: Say, report: Report | None) -> Result:
     # 1. Gather: every entry, identity and time is settled, and every check run, before anything is made.
     reads = Reads(options.root)
     project = gather(options, reads)
-    outputs = registry()
-    for output in outputs:  # every output's refusals, whatever is made: one verdict for every command
-        output.check(project)
+    # every output's inputs, and so its refusals, whatever is made: one verdict for every command
+    prepared = {output: output.prepare(project) for output in registry()}
     result = Result(
         len(project.entries),
         len(project.notes),
@@ -68,7 +67,7 @@ def _steps(options: Options, say: Say, report: Report | None) -> Result:
     if options.check:
         return result
     # 2. Make every output that changed, in memory; a failure here leaves the output folder untouched.
-    files = make(project, outputs, record, result, say, report)
+    files = make(project, prepared, record, result, say, report)
     # 3. Write all outputs and the identities they were built with (and the entries' schema), or none.
     stale = project.project_updates()
     result.written = write_all(options.out, files, stale)
@@ -80,38 +79,34 @@ def _steps(options: Options, say: Say, report: Report | None) -> Result:
 
 
 def make(
-    project: Project, outputs: list, record: cache.Record, result: Result, say: Say, report: Report | None
+    project: Project, prepared: dict, record: cache.Record, result: Result, say: Say, report: Report | None
 ) -> dict[str, bytes]:
     """Every wanted output's files: reused when its key says nothing changed, made otherwise;
-    the PDFs in worker processes, started first, while the others are made here."""
+    the Jobs (the PDFs) in worker processes, started first, while the others are made here."""
     out, files = project.options.out, {}
     todo = []
-    for output in [o for o in outputs if o.wanted(project.options)]:
-        key = output.key(project)
+    for output, inputs in prepared.items():
+        if not output.wanted(project.options):
+            continue
+        key = output.key(inputs)
         if key is None or not _reused(output, key, project, record, result):
-            todo.append((output, key))
-    jobs = {output: (output.make(project, say), key) for output, key in todo if output.worker}
+            todo.append((output, inputs, key))
+    jobs = {output: (output.make(inputs, say), key) for output, inputs, key in todo if output.parallel}
     pending = None
     if jobs:
-        say(
-            f"laying out {' and '.join(job.file for job, _ in jobs.values())} "
-            f"({len(project.options.printing.select(project.entries))} entries) ..."
-        )
-        pending = workers.start({o.name: job.document for o, (job, _) in jobs.items()}, project.templates, report)
+        pending = workers.start({o.name: job for o, (job, _) in jobs.items()}, report)
     try:
-        for output, key in todo:
-            if not output.worker:
-                files.update(_keep(output.make(project, say), key, record, result, out))
+        for output, inputs, key in todo:
+            if not output.parallel:
+                files.update(_keep(output, output.make(inputs, say), key, record, result, out))
     except BaseException:
         if pending is not None:
             pending.cancel()
         raise
     if pending is not None:
-        laid_out = pending.result()
-        for output, (job, key) in jobs.items():
-            data, pages = laid_out[output.name]
-            files[job.file], result.pages[output.name] = data, pages
-            record.update(job.file, key, data, pages=pages)
+        done = pending.result()
+        for output, (_, key) in jobs.items():
+            files.update(_keep(output, done[output.name], key, record, result, out))
     return files
 
 
@@ -121,18 +116,20 @@ def _reused(output, key: str, project: Project, record: cache.Record, result: Re
     if not all(seen):
         return False
     result.reused += [project.options.out / name for name in names]
-    if pages := [s["pages"] for s in seen if "pages" in s]:
-        result.pages[output.name] = pages[-1]
+    if epilog := seen[-1].get("epilog"):
+        result.epilogs[output.name] = epilog
     return True
 
 
-def _keep(made: Made, key: str | None, record: cache.Record, result: Result, out: Path) -> dict[str, bytes]:
+def _keep(output, made: Made, key: str | None, record: cache.Record, result: Result, out: Path) -> dict[str, bytes]:
+    if epilog := output.epilog(made):
+        result.epilogs[output.name] = epilog
     if key is None:  # cheap: written only when its bytes differ from the file there
         same = {n for n, data in made.files.items() if _same(out / n, data)}
         result.reused += [out / n for n in sorted(same)]
         return {n: data for n, data in made.files.items() if n not in same}
     for name, data in made.files.items():
-        record.update(name, key, data)
+        record.update(name, key, data, epilog=epilog)
     return made.files
 
 
@@ -148,7 +145,7 @@ def _remember(record: cache.Record, reads: Reads, options: Options, result: Resu
         "entries": result.entries,
         "notes": result.notes,
         "cards": result.cards,
-        "pages": result.pages,
+        "epilogs": result.epilogs,
         "summary": result.summary,
         "warnings": [dataclasses.asdict(w) for w in result.warnings],
     }

@@ -97,7 +97,8 @@ def test_a_terminal_sees_live_progress_and_a_log_sees_plain_lines(tmp_path):
     done = run_build(project)  # not a terminal: stage lines only
     assert done.returncode == 0
     assert "\x1b" not in done.stdout and "page 1" not in done.stdout
-    assert done.stdout.splitlines()[:2] == [
-        "laying out 쿠버네티스-스터디.pdf and 쿠버네티스-스터디-worksheet.pdf (12 entries) ...",
+    assert done.stdout.splitlines()[:3] == [
+        "laying out 쿠버네티스-스터디.pdf (12 entries) ...",
+        "laying out 쿠버네티스-스터디-worksheet.pdf (12 entries) ...",
         "packing 41 notes ...",
     ]

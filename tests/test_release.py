@@ -410,9 +410,11 @@ def _release_before_revision_tags(project: Path, tag: str, when: int) -> Path:
     git(project, "add", "-A")
     commit(project, tag, when=when)
     git(project, "tag", tag)
-    notetype, media, decks = Deck()._parts(built)
+    inputs = Deck().prepare(built)
     saved = project.parent / f"{tag}.apkg"
-    saved.write_bytes(package.pack(built.notes, notetype, decks, dict.fromkeys(legacy, when), when, media))
+    saved.write_bytes(
+        package.pack(built.notes, inputs.notetype, inputs.decks, dict.fromkeys(legacy, when), when, inputs.media)
+    )
     return saved
 
 

@@ -390,7 +390,7 @@ def test_build_py_refuses_a_hostile_journal_in_one_line(tmp_path):
 def test_only_scratch_folders_of_dead_builds_of_this_user_and_namespace_are_removed(tmp_path, monkeypatch):
     import tempfile as tf
 
-    from studydeck.pdf import workers
+    from studydeck import workers
 
     monkeypatch.setattr(tf, "tempdir", str(tmp_path))
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)

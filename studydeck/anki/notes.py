@@ -67,6 +67,21 @@ class Notetype:
     template_id: int = TEMPLATE_ID
     link: str = ""  # the back's link to the entry's file (from source-url), in place of SOURCE_LINK
 
+    def identity(self) -> tuple:
+        """What the notetype's identity (entries.lock) is made from: every field but the link
+        (see back_html)."""
+        return (
+            self.id,
+            self.name,
+            self.fields,
+            self.field_ids,
+            self.template,
+            self.template_id,
+            self.front,
+            self.back,
+            self.css,
+        )
+
     @property
     def back_html(self) -> str:
         """The back template as the deck carries it. `back` (as written) is what the notetype's

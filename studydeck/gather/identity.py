@@ -71,7 +71,7 @@ def content_hash(*parts) -> str:
 
 
 def notetype_hash(nt) -> str:
-    return content_hash(nt.id, nt.name, nt.fields, nt.field_ids, nt.template, nt.template_id, nt.front, nt.back, nt.css)
+    return content_hash(*nt.identity())
 
 
 REV_PARENT = "studydeck::rev"  # the revision tags' parent: one entry in the learner's tag list

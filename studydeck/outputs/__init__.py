@@ -1,24 +1,43 @@
-"""The outputs: one module each, all with the same small interface (like Sphinx's builders).
+"""The outputs: one module each, all with one lifecycle (like Sphinx's builders).
 
-An Output says which files it writes for the options of a build, what it is made from (its
-cache key: the very data it turns into bytes), and makes those bytes from the Project; one that
-is slow and needs nothing from this process (the PDFs) hands out a job a worker process does.
-A new output is a module here and one line in OUTPUTS.
+    prepare(project) -> inputs     everything its bytes are made from, as plain data; it raises
+                                   every refusal making would (run for every output, whatever a
+                                   build makes: --check and --only give a full build's verdict)
+    key(inputs) -> str | None      a digest of the inputs (the cache's key); None: cheap
+    make(inputs, say) -> Made|Job  its files' bytes, from the inputs alone; or a Job, which the
+                                   build runs in a worker process (outputs.parallel = True)
+    epilog(made) -> str            its words in the build's summary line ("sheet 4 pages")
+
+make() sees only what prepare() returned, and the key is a digest of that same value: a key
+cannot leave out something the output is made from. A new output is a module here and one
+line in registry(); a slow one returns a Job, and the build runs it beside the others.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from studydeck.model import Options
+from studydeck.state import cache
 
 
 @dataclass
 class Made:
-    """An output's files."""
+    """An output's files, and its page count when it has pages."""
 
     files: dict[str, bytes]
+    pages: int | None = None
+
+
+@dataclass
+class Job:
+    """Work for a worker process: run(name, *args, report=...) -> Made, where run is a module-level
+    function and args plain data (a worker started by spawn gets them pickled)."""
+
+    run: Callable[..., Made]
+    args: tuple
 
 
 class Output:
@@ -27,7 +46,7 @@ class Output:
     name = ""  # as the build reports it
     part: str | None = None  # the part of the build it belongs to (deck, sheet, worksheet); None: every part
     cheap = False  # made every time, and written only when its bytes differ (no cache key)
-    worker = False  # make() returns a Job, done in a worker process (plain data in and out)
+    parallel = False  # make() returns a Job, run in a worker process
 
     def wanted(self, options: Options) -> bool:
         return options.only is None or self.part is None or options.only == self.part
@@ -36,29 +55,25 @@ class Output:
         """The names it writes in the output folder, for these options."""
         raise NotImplementedError
 
-    def check(self, project) -> None:
-        """Raise every refusal making it could raise (a template it cannot render, ...), whatever
-        this build makes: --check and --only give the verdict a full build gives."""
-
-    def key(self, project) -> str | None:
-        """A digest of everything its bytes are made from; None for a cheap output."""
-        return None
-
-    def make(self, project, say: Callable[[str], None]) -> Made | Job:
-        """Its files' bytes, or a Job for a worker process."""
+    def prepare(self, project) -> Any:
+        """What its bytes are made from (plain data: strings, numbers, bytes, dataclasses of
+        them), or every refusal making it would raise."""
         raise NotImplementedError
 
+    def key(self, inputs) -> str | None:
+        """A digest of the inputs (cache.key: with this code's and the libraries' versions)."""
+        return None if self.cheap else cache.key(self.name, cache.plain(inputs))
 
-@dataclass
-class Job:
-    """Work for a worker process: plain data in, (PDF bytes, page count) out (see pdf.workers.start)."""
+    def make(self, inputs, say: Callable[[str], None]) -> Made | Job:
+        raise NotImplementedError
 
-    document: object  # a pdf.documents.Document
-    file: str
+    def epilog(self, made: Made) -> str:
+        """Its part of the build's summary line; "" for none."""
+        return f"{self.name} {made.pages} pages" if made.pages is not None else ""
 
 
 def registry() -> list[Output]:
-    """Every output, in the order the build makes them (the slow ones first: they start workers)."""
+    """Every output, in the order the build makes them (the parallel ones first: they start workers)."""
     from studydeck.outputs.cards import Cards
     from studydeck.outputs.changes import Changes
     from studydeck.outputs.deck import Deck

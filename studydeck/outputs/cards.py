@@ -33,19 +33,12 @@ class Cards(Output):
     def files(self, project) -> list[str]:
         return [f"{safe_stem(project.config.deck)}-cards.html"]
 
-    def __init__(self):
-        self._page: str | None = None  # rendered once a build, by check() or make()
+    def prepare(self, project) -> tuple[str, str]:
+        return self.files(project)[0], page(project)
 
-    def check(self, project) -> None:
-        self._render(project)
-
-    def make(self, project, say) -> Made:
-        return Made({self.files(project)[0]: self._render(project).encode()})
-
-    def _render(self, project) -> str:
-        if self._page is None:
-            self._page = page(project)
-        return self._page
+    def make(self, inputs: tuple[str, str], say) -> Made:
+        file, text = inputs
+        return Made({file: text.encode()})
 
 
 def cards(project) -> list[dict]:

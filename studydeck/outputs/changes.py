@@ -23,10 +23,12 @@ class Changes(Output):
     def files(self, project) -> list[str]:
         return ["CHANGES.md"]
 
-    def make(self, project, say) -> Made:
+    def prepare(self, project) -> str:
         found = stale_search(project.notetype.name, project.revs.values(), project.old_revs)
-        text = render(project.config, project.changes, project.lock, project.notetype.name, found)
-        return Made({"CHANGES.md": text.encode()})
+        return render(project.config, project.changes, project.lock, project.notetype.name, found)
+
+    def make(self, inputs: str, say) -> Made:
+        return Made({"CHANGES.md": inputs.encode()})
 
 
 def render(config: Config, changes: NoteChanges, lock: Lock, notetype_name: str, stale: str) -> str:

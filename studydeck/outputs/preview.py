@@ -31,27 +31,21 @@ class Preview(Output):
     def files(self, project) -> list[str]:
         return [f"{safe_stem(project.config.deck)}{project.options.printing.suffix()}.html"]
 
-    def __init__(self):
-        self._page: str | None = None  # rendered once a build, by check() or make()
+    def prepare(self, project) -> tuple[str, str]:
+        text = render(
+            project.entries,
+            project.config,
+            project.templates,
+            project.built,
+            project.options.printing,
+            project.web_fonts,
+            project.reads,
+        )
+        return self.files(project)[0], text
 
-    def check(self, project) -> None:
-        self._render(project)
-
-    def make(self, project, say) -> Made:
-        return Made({self.files(project)[0]: self._render(project).encode()})
-
-    def _render(self, project) -> str:
-        if self._page is None:
-            self._page = render(
-                project.entries,
-                project.config,
-                project.templates,
-                project.built,
-                project.options.printing,
-                project.web_fonts,
-                project.reads,
-            )
-        return self._page
+    def make(self, inputs: tuple[str, str], say) -> Made:
+        file, text = inputs
+        return Made({file: text.encode()})
 
 
 def render(

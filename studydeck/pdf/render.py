@@ -1,4 +1,4 @@
-"""Documents -> PDF with WeasyPrint, in this process (pdf.workers runs it in worker processes).
+"""Documents -> PDF with WeasyPrint, in this process (studydeck/workers.py runs it in worker processes).
 
 WeasyPrint loads files from templates/ only and any warning it logs fails the build. A
 document is laid out, then again with what each layout taught (pdf.columns.refit), until it is
@@ -23,6 +23,14 @@ from studydeck.pdf.weasyprint_patch import speed_up_font_subsetting
 # page here. Up to this many pages it is worth it (a 3-page sheet: +0.35 s); beyond, the last
 # pages are a small part of the document and the second layout a large part of the build.
 BALANCE_MAX_PAGES = 8
+
+
+def lay_out(name: str, document: Document, templates: str, file: str, report=None):
+    """One document as an output's files (a Job's function: see studydeck/workers.py)."""
+    from studydeck.outputs import Made
+
+    data, pages = render({name: document}, Path(templates), report)[name]
+    return Made({file: data}, pages)
 
 
 def render(

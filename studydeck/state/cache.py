@@ -47,6 +47,30 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
+def plain(value):
+    """value as JSON-able data, for a key: a dataclass as its type's name and its fields (but
+    those with metadata {"key": False}: where inputs are, not what they are), bytes as their
+    SHA-256, sets sorted. Anything else is a TypeError: a key never holds a repr()."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            "": type(value).__qualname__,
+            **{f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.metadata.get("key", True)},
+        }
+    if isinstance(value, bytes):
+        return hashlib.sha256(value).hexdigest()
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError(f"a key's mapping has a key that is not a string: {sorted(map(repr, value))[:3]}")
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((plain(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"{type(value).__qualname__} cannot be part of a key: make it plain data")
+
+
 def key(*parts) -> str:
     """A key from strings, bytes and JSON-able values, plus this code and its dependencies' versions."""
     digest = hashlib.sha256()
@@ -169,7 +193,7 @@ class Record:
         return True
 
 
-FORMAT = 2  # of the record file: another format is ignored
+FORMAT = 3  # of the record file: another format is ignored
 MAX_RECORD = 64 << 20  # bytes: a record lists reads and outputs; a larger file is not one of ours
 
 

@@ -24,8 +24,7 @@ class Pages:
         from studydeck import fonts
         from studydeck.gather.project import draft
         from studydeck.gather.reads import Reads
-        from studydeck.outputs.cards import check_templates
-        from studydeck.outputs.cards import page as cards_page
+        from studydeck.outputs.cards import Cards, check_templates
         from studydeck.outputs.preview import Preview
 
         started = time.perf_counter()
@@ -36,7 +35,7 @@ class Pages:
         try:
             project = draft(self.options, Reads(self.options.root), int(time.time()))
             check_templates(project)  # the cards view's one way to fail: now, not after the page
-            preview = next(iter(Preview().make(project, lambda _: None).files.values())).decode()
+            _, preview = Preview().prepare(project)
             font_css = fonts.css(project.web_fonts, url=fonts.WebFont.data_url)
             problems = []
         except StudydeckError as exc:
@@ -64,7 +63,7 @@ class Pages:
             return False
         self.say(f"preview updated in {took:.2f} s" + (f" ({', '.join(s.changed)})" if s.changed else ""))
         try:
-            cards = cards_page(project)  # the cards view follows the preview (a request for it waits)
+            _, cards = Cards().prepare(project)  # the cards view follows the preview (a request for it waits)
         except Exception as exc:
             self.say(f"  {internal(exc)}")
             cards = f"<!DOCTYPE html><title>cards</title><p>{html.escape(internal(exc))}</p>"

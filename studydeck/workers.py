@@ -1,8 +1,8 @@
-"""The PDF workers: each document laid out in a process of its own, so the sheets (and the deck,
-packed meanwhile) use every core; their lifecycle (start, wait, cancel), their scratch folders,
-and that none outlives the build. Workers get plain data (a documents.Document: strings and
-numbers) and work the same whether they are started by fork, forkserver or spawn (the default on
-macOS and Windows)."""
+"""Worker processes: the outputs' Jobs (outputs.Job: the PDFs' layouts), each in a process of its
+own, so they (and the outputs made meanwhile in the build's process) use every core; their
+lifecycle (start, wait, cancel), their scratch folders, and that none outlives the build. A Job
+is a module-level function and plain data, so it works the same whether the workers are started
+by fork, forkserver or spawn (the default on macOS and Windows)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from studydeck.pdf.documents import Document
-from studydeck.pdf.render import render
 
-
-def start(documents: dict[str, Document], templates: Path, report: Callable[[str, str], None] | None = None) -> Pending:
-    """Begin rendering: with two or more documents and cores, each in its own process, so they
-    (and the deck, packed meanwhile by the caller) use every core. Pending.result() waits."""
-    return Pending(documents, templates, report)
+def start(jobs: dict, report: Callable[[str, str], None] | None = None) -> Pending:
+    """Begin the jobs (name -> outputs.Job): with two or more jobs and cores, each in its own
+    process. Pending.result() waits; report(name, what) hears where each job is."""
+    return Pending(jobs, report)
 
 
 START_METHOD = "STUDYDECK_START_METHOD"  # the tests run the workers under "spawn" too
@@ -40,10 +37,10 @@ def _context():
 
 
 class Pending:
-    def __init__(self, documents, templates, report):
-        self._documents, self._templates, self._report = documents, templates, report
+    def __init__(self, jobs, report):
+        self._jobs, self._report = jobs, report
         self._pool = self._queue = None
-        if len(documents) > 1 and (os.cpu_count() or 1) > 1:
+        if len(jobs) > 1 and (os.cpu_count() or 1) > 1:
             from concurrent.futures import ProcessPoolExecutor
 
             context = _context()
@@ -52,18 +49,17 @@ class Pending:
             # the workers' temporary files, removed here (or by a later build if this one is killed)
             self._scratch = _make_scratch()
             self._pool = ProcessPoolExecutor(
-                min(len(documents), os.cpu_count() or 1),
+                min(len(jobs), os.cpu_count() or 1),
                 mp_context=context,
                 initializer=_worker_init,
                 initargs=(self._queue, self._scratch),
             )
-            self._futures = {
-                name: self._pool.submit(_work, name, document, str(templates)) for name, document in documents.items()
-            }
+            self._futures = {name: self._pool.submit(_work, name, job) for name, job in jobs.items()}
 
-    def result(self) -> dict[str, tuple[bytes, int]]:
+    def result(self) -> dict:
+        """name -> the Made each job returned."""
         if self._pool is None:
-            return render(self._documents, self._templates, report=self._report)
+            return {name: job.run(name, *job.args, report=self._report) for name, job in self._jobs.items()}
         from concurrent.futures import FIRST_EXCEPTION, wait
 
         try:
@@ -72,7 +68,7 @@ class Pending:
                 _, pending = wait(pending, timeout=0.1, return_when=FIRST_EXCEPTION)
                 self._drain()
                 if self._report:
-                    self._report("", "waiting for the sheets ...")  # keeps the live status moving
+                    self._report("", "waiting for the workers ...")  # keeps the live status moving
                 if any(f.done() and f.exception() for f in self._futures.values()):
                     break
             return {name: f.result() for name, f in self._futures.items()}
@@ -211,6 +207,6 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _work(name: str, document: Document, templates: str) -> tuple[bytes, int]:
+def _work(name: str, job):
     report = (lambda n, what: _QUEUE.put((n, what))) if _QUEUE is not None else None
-    return render({name: document}, Path(templates), report)[name]
+    return job.run(name, *job.args, report=report)
