@@ -15,11 +15,11 @@ import hashlib
 import io
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from studydeck.errors import BuildError, warn
 from studydeck.gather.reads import Reads
+from studydeck.memo import memo
 from studydeck.state.cache import has_key, read_signed, write_signed
 
 FONT_DIR = "fonts"
@@ -90,7 +90,7 @@ def font_data(reads: Reads, templates: Path, face: Face) -> bytes:
         ) from None
 
 
-@lru_cache(maxsize=8)
+@memo(8)
 def _cmap(data: bytes) -> frozenset[int]:
     from fontTools.ttLib import TTFont  # comes with WeasyPrint
 

@@ -9,9 +9,10 @@ checks every card of the deck against Anki's own engine.
 
 from __future__ import annotations
 
-import functools
 import html
 import re
+
+from studydeck.memo import memo
 
 _TAG = re.compile(r"\{\{(.*?)\}\}", re.S)
 _OPEN = re.compile(r"\{\{c([\d,]+)::")
@@ -45,7 +46,7 @@ def render(template: str, fields: dict[str, str], ordinal: int, question: bool, 
     return _render(_parse(template), fields, ordinal, question, front_side)
 
 
-@functools.lru_cache(maxsize=64)  # a note type has two templates; watch mode renders them often
+@memo(64)  # a note type has two templates; watch mode renders them often
 def _parse(template: str) -> list:
     """Tokens -> a tree: ("text", s) | ("field", filters, name, offset) | ("section", negated, name, children)."""
     out: list = []

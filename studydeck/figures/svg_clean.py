@@ -26,6 +26,7 @@ from studydeck.figures.svg_tree import (
     walk,
 )  # fmt: skip
 from studydeck.gather.reads import Reads
+from studydeck.memo import Memo
 
 XLINK_NS = "http://www.w3.org/1999/xlink"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -72,7 +73,7 @@ class CleanSvg:
     text_px: float = 0.0  # its smallest text, in CSS px at its own size (0: no text)
 
 
-_cleaned: dict[tuple[str, tuple[str, ...]], CleanSvg] = {}
+_cleaned = Memo("figures.svg_clean", 256)
 
 
 def clean_svg_once(data: bytes, reads: Reads) -> CleanSvg:
@@ -84,11 +85,7 @@ def clean_svg_once(data: bytes, reads: Reads) -> CleanSvg:
         hashlib.sha256(data).hexdigest(),
         tuple(reads.digest(reads.root / "templates" / FONT_DIR / face.file) for face in FACES),
     )
-    if key not in _cleaned:
-        if len(_cleaned) > 256:
-            _cleaned.clear()
-        _cleaned[key] = clean_svg(data, reads)
-    return _cleaned[key]
+    return _cleaned.get(key, lambda: clean_svg(data, reads))
 
 
 def clean_svg(data: bytes, reads: Reads | None = None) -> CleanSvg:

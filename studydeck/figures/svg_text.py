@@ -4,7 +4,6 @@ is one glyph of the bundled font, placed by its advance width (no kerning or sha
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import re
@@ -14,6 +13,7 @@ from pathlib import Path
 from studydeck.figures.limits import MAX_SVG_CHARS, FigureError
 from studydeck.figures.svg_tree import TEXT_UNSUPPORTED, Node, attr_text, escape, length, num, text_style
 from studydeck.gather.reads import Reads
+from studydeck.memo import memo
 
 
 class Outliner:
@@ -182,7 +182,7 @@ class _Face:
         return self._paths[name]
 
 
-@functools.lru_cache(maxsize=8)
+@memo(8)
 def _face(data: bytes) -> _Face:
     return _Face(data)
 

@@ -22,6 +22,7 @@ from studydeck.gather.order import in_reading_order
 from studydeck.gather.reads import Reads
 from studydeck.gather.schema import SCHEMA_NAME, schema_bytes
 from studydeck.gather.validate import Checked, check_file, link
+from studydeck.memo import Memo
 from studydeck.model import Config, Entry, Options, PrintOptions
 from studydeck.state import cache
 
@@ -134,7 +135,12 @@ def _entries(options: Options, reads: Reads, config: Config, selection: bool) ->
 
 
 def _notes(options: Options, reads: Reads, config: Config, entries: list[Entry], guids: dict[str, str]):
-    """The deck's fonts (subsets for what the cards show), its notetype and its notes."""
+    """The deck's fonts (subsets for what the cards show), its notetype and its notes.
+
+    The subsets are made here, in gather, although they are output files: the note type's CSS
+    names each subset by its content (Anki keeps a media file it already has, so a new subset
+    needs a new name), and the note type's identity and time in entries.lock are settled
+    before anything is made. So a new character is a new note type version, by design."""
     templates = options.root / "templates"
     made = notes.notes(entries, config, guids)
     tags = tuple(t for e in entries for t in e.tags)
@@ -190,7 +196,7 @@ def read_entries(reads: Reads, config: Config, charset: frozenset[int] | None = 
     return in_reading_order(entries, config)
 
 
-_checked: dict[tuple, Checked | list[Problem]] = {}
+_checked = Memo("gather.checked entry files", 20_000)
 _ID_LINE = re.compile(r"^id:[ \t]*['\"]?([a-z0-9]+(?:-[a-z0-9]+)*)['\"]?[ \t]*(?:#.*)?$", re.MULTILINE)
 
 
@@ -218,12 +224,12 @@ def _check(
     except OSError as exc:
         return [Problem(rel, 0, 0, "", f"cannot be read: {exc.strerror or exc}")]
     key = (rel, hashlib.sha256(data).hexdigest(), groups, hash(charset), charset is None)
-    if key not in _checked:
-        if len(_checked) > 20_000:
-            _checked.clear()
+
+    def check() -> Checked | list[Problem]:
         source, found = load(reads, path, rel)
-        _checked[key] = found if source is None else check_file(source, groups, charset, frozenset(lint.RULES))
-    return _checked[key]
+        return found if source is None else check_file(source, groups, charset, frozenset(lint.RULES))
+
+    return _checked.get(key, check)
 
 
 def _check_source_paths(entries: list[Entry], config: Config) -> None:

@@ -16,6 +16,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from studydeck.memo import Memo
+
 
 def _digest(data: bytes | str | None) -> str:
     if data is None:
@@ -26,7 +28,7 @@ def _digest(data: bytes | str | None) -> str:
 
 
 _BIG = 256 * 1024  # files at least this large (the fonts) are read once per process while unchanged
-_big_files: dict[tuple, tuple[bytes, str]] = {}
+_big_files = Memo("gather.reads big files", 16)
 
 
 class Reads:
@@ -51,8 +53,8 @@ class Reads:
         try:
             st = os.stat(path)
             key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
-            if st.st_size >= _BIG and key in _big_files:
-                data, digest = _big_files[key]
+            if st.st_size >= _BIG and (kept := _big_files.peek(key)):
+                data, digest = kept
                 self.answers[json.dumps(question, ensure_ascii=False)] = digest
                 return data
             data = Path(path).read_bytes()
@@ -61,7 +63,7 @@ class Reads:
             raise
         self._keep(question, data)
         if len(data) >= _BIG and len(data) == st.st_size:
-            _big_files[key] = (data, self.answers[json.dumps(question, ensure_ascii=False)])
+            _big_files.put(key, (data, self.answers[json.dumps(question, ensure_ascii=False)]))
         return data
 
     def text(self, path: Path) -> str:

@@ -12,7 +12,6 @@ media), so it opens anywhere.
 
 from __future__ import annotations
 
-import functools
 import json
 
 from markupsafe import Markup
@@ -21,6 +20,7 @@ from studydeck.anki.template import TemplateError, check
 from studydeck.anki.template import render as render_side
 from studydeck.errors import BuildError, Problem
 from studydeck.jinja import environment, template_text
+from studydeck.memo import memo
 from studydeck.outputs import Made, Output
 from studydeck.state.write import safe_stem
 
@@ -73,7 +73,7 @@ def _special(nt, note, rev: str | None) -> tuple[str, ...]:
     return (" ".join(tags), nt.name, note.deck, note.deck.rsplit("::", 1)[-1], "flag0", nt.template)
 
 
-@functools.lru_cache(maxsize=1 << 14)  # watch mode: after a save only the changed notes are rendered again
+@memo(1 << 14)  # watch mode: after a save only the changed notes are rendered again
 def _sides(front_t: str, back_t: str, names: tuple, values: tuple, ordinals: tuple) -> tuple:
     """A note's cards: (ordinal, front HTML, back HTML) for each of its cloze numbers."""
     fields = dict(zip(names, values, strict=True))

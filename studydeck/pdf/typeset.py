@@ -13,13 +13,13 @@ a worksheet blank), the pieces grouped into words at whitespace, and each word e
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from studydeck.gather import markup
+from studydeck.memo import memo
 
 WORD_JOINER = "\u2060"
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
@@ -61,7 +61,7 @@ def to_sheet(
     return _typeset(tree, blank, joiner, keep_max)
 
 
-@functools.lru_cache(maxsize=65536)
+@memo(65536)
 def _to_sheet(tree: tuple, joiner: bool, keep_max: float) -> str:
     """to_sheet without blanks, remembered: the same text always sets the same way, and watch mode
     sets every entry again on each save."""
