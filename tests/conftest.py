@@ -56,20 +56,44 @@ def commit(cwd: Path, message: str, when: int, allow_empty: bool = False) -> Non
     )
 
 
+# what a user's shell would not have set: the tests' own environment leaves these out
+NOT_INHERITED = ("SOURCE_DATE_EPOCH", "GITHUB_ACTIONS", "STUDYDECK_VERSION", "STUDYDECK_SOURCE_URL", "STUDYDECK_CHANGES_URL")
+
+
+def run_cli(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`build.py ARGS` in project, run in this process by the same cli.main: what the user sees
+    (stdout, stderr, exit code) for tests whose subject is a message or an exit code. About 20
+    times faster than a fresh process (the imports and the unchanged files' checks are kept, as
+    in watch mode). Not for a project whose studydeck/ differs from the repository's (the code
+    that runs is the repository's), nor for --debug (a traceback is raised here)."""
+    import contextlib
+    import io
+    import signal
+
+    from studydeck import cli
+
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        for name in NOT_INHERITED:
+            os.environ.pop(name, None)
+        os.environ.update(env or {})
+        os.chdir(project)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(list(args))
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    return subprocess.CompletedProcess(["build.py", *args], code, out.getvalue(), err.getvalue())
+
+
 def run_build(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run `python build.py ARGS` in project exactly as a user would."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in (
-            "SOURCE_DATE_EPOCH",
-            "GITHUB_ACTIONS",
-            "STUDYDECK_VERSION",
-            "STUDYDECK_SOURCE_URL",
-            "STUDYDECK_CHANGES_URL",
-        )
-    }
+    clean = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     return subprocess.run(
         [sys.executable, "build.py", *args],
         cwd=project,

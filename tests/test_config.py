@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DECK_STEM, copy_project, run_build
+from conftest import DECK_STEM, copy_project, run_build, run_cli
 
 DECK = 'deck = "쿠버네티스 스터디"'
 SOURCE = 'guid-prefix = "k8s-study-deck"'
@@ -37,7 +37,7 @@ def test_a_bad_setting_is_one_line_and_check_finds_it(tmp_path, old, new, messag
     assert old in text
     config.write_text(text.replace(old, new, 1), "utf-8")
     for args in (["--check"], []):
-        done = run_build(project, *args)
+        done = run_cli(project, *args)
         assert done.returncode == 2, done.stderr
         line = text[: text.index(old)].count("\n") + 1 + new.count("\n")  # the setting's own line
         assert done.stderr.startswith(f"error: pyproject.toml:{line}:1: {message}"), done.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import ROOT, copy_project, run_build
+from conftest import ROOT, copy_project, run_build, run_cli
 
 INVALID = ROOT / "tests" / "data" / "invalid"
 EXPECTED = {
@@ -97,7 +97,7 @@ def test_invalid_entry_gets_its_exact_message(project, name):
     target = project / "entries" / f"zz-{name}.yaml"
     shutil.copy(INVALID / f"{name}.yaml", target)
     try:
-        done = run_build(project, "--check")
+        done = run_cli(project, "--check")
     finally:
         target.unlink()
     path = f"entries/zz-{name}.yaml"
@@ -131,7 +131,7 @@ def test_an_entry_that_does_not_load_is_one_problem_not_one_per_link_to_it(tmp_p
     project = copy_project(tmp_path / "p")
     pod = project / "entries" / "pod.yaml"
     pod.write_text(pod.read_text("utf-8") + "title: !!binary aGVsbG8=\n", "utf-8")
-    done = run_build(project, "--check")
+    done = run_cli(project, "--check")
     line = pod.read_text("utf-8").count("\n")
     assert (done.returncode, done.stderr.splitlines()) == (
         1,
@@ -141,7 +141,7 @@ def test_an_entry_that_does_not_load_is_one_problem_not_one_per_link_to_it(tmp_p
         ],
     )
     pod.write_text("id: podd\n" + "x" * 70_000, "utf-8")  # an id there is no entry of: still reported
-    done = run_build(project, "--check")
+    done = run_cli(project, "--check")
     assert "related[0]: no entry has the id 'pod'" in done.stderr
 
 
@@ -149,7 +149,7 @@ def test_a_bom_is_accepted(tmp_path):
     project = copy_project(tmp_path / "p")
     path = project / "entries" / "pod.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    done = run_build(project, "--check")
+    done = run_cli(project, "--check")
     assert done.returncode == 0, done.stderr
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import ROOT, copy_project, run_build
+from conftest import ROOT, copy_project, run_build, run_cli
 
 LINT = ROOT / "tests" / "data" / "lint"
 EXPECTED = {
@@ -52,7 +52,7 @@ def _check(project, name, *args):
     target = project / "entries" / f"zz-{name}.yaml"
     shutil.copy(LINT / f"{name}.yaml", target)
     try:
-        return run_build(project, "--check", *args)
+        return run_cli(project, "--check", *args)
     finally:
         target.unlink()
 
@@ -92,7 +92,7 @@ def test_strict_makes_warnings_errors_and_annotations_are_warnings(project):
 
 
 def test_the_shipped_entries_pass_strict(project):
-    done = run_build(project, "--check", "--strict")
+    done = run_cli(project, "--check", "--strict")
     assert done.returncode == 0, done.stderr
     assert "warning" not in done.stderr
 
@@ -104,7 +104,7 @@ def test_a_card_whose_answer_became_another_warns_and_a_rewording_does_not(tmp_p
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if "{{c2::가장 작은}}" in ln)
     col = text.splitlines()[line - 1].index("{{c2::") + 1
     pod.write_text(text.replace("{{c2::가장 작은}}", "{{c2::컨테이너 묶음}}"), "utf-8")
-    done = run_build(project, "--check")
+    done = run_cli(project, "--check")
     assert (
         f"entries/pod.yaml:{line}:{col}: definitions[0].text: warning: c2 asked for '가장 작은' and now asks "
         "for '컨테이너 묶음': its card would keep the review history of the old question. For a new fact, use a "
@@ -112,7 +112,7 @@ def test_a_card_whose_answer_became_another_warns_and_a_rewording_does_not(tmp_p
         "[history]" in done.stderr.splitlines()
     )
     pod.write_text(text.replace("{{c2::가장 작은}}", "{{c2::가장 작은 규모의}}"), "utf-8")
-    assert "[history]" not in run_build(project, "--check").stderr
+    assert "[history]" not in run_cli(project, "--check").stderr
 
 
 @pytest.mark.parametrize(
@@ -134,7 +134,7 @@ def test_thresholds_are_checked_and_rules_cannot_be_switched_off_globally(tmp_pa
     lines = (project / "pyproject.toml").read_text("utf-8").count("\n")
     with open(project / "pyproject.toml", "a", encoding="utf-8") as fh:
         fh.write(f"\n[tool.studydeck.lint]\n{setting}\n")
-    done = run_build(project, "--check")
+    done = run_cli(project, "--check")
     assert (done.returncode, done.stderr.strip()) == (2, message.format(place=f"pyproject.toml:{lines + 3}:1"))
 
 
@@ -144,7 +144,7 @@ def test_lint_ignore_names_only_real_rules(tmp_path):
     pod.write_text(
         pod.read_text("utf-8").replace("  - key: pod\n", "  - key: pod\n    lint_ignore: [giveaways]\n"), "utf-8"
     )
-    done = run_build(project, "--check")
+    done = run_cli(project, "--check")
     assert done.returncode == 1
     assert done.stderr.splitlines()[0] == (
         "entries/pod.yaml:8:19: definitions[0].lint_ignore[0]: no card-quality rule is called 'giveaways'; rules: "

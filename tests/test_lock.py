@@ -6,7 +6,7 @@ import json
 import os
 
 import pytest
-from conftest import copy_project, run_build
+from conftest import copy_project, run_build, run_cli
 
 
 def _damage(project, change) -> None:
@@ -36,7 +36,7 @@ def _line_of(project, needle: str) -> int:
 def test_a_damaged_note_record_names_its_line_and_field(tmp_path, change, field, message):
     project = copy_project(tmp_path / "p")
     _damage(project, change)
-    done = run_build(project, "--check")
+    done = run_cli(project, "--check")
     line = _line_of(project, '"pod/pod": {')
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
@@ -49,7 +49,7 @@ def test_a_lock_that_is_not_json_names_the_place(tmp_path):
     project = copy_project(tmp_path / "p")
     path = project / "entries.lock"
     path.write_text(path.read_text("utf-8").replace('"format": 3,', '"format": 3,,', 1), "utf-8")
-    done = run_build(project, "--check")
+    done = run_cli(project, "--check")
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         "entries.lock:2:14: not valid JSON: Expecting property name enclosed in double quotes",
@@ -60,7 +60,7 @@ def test_a_lock_that_is_not_json_names_the_place(tmp_path):
 def test_a_lock_of_an_unknown_format_says_which_it_reads(tmp_path):
     project = copy_project(tmp_path / "p")
     _damage(project, lambda d: d.update(format=9))
-    done = run_build(project, "--check")
+    done = run_cli(project, "--check")
     assert (
         done.stderr.splitlines()[0] == f"entries.lock:{_line_of(project, 'format')}:2: format: unknown format 9; "
         "this version reads 1, 2 and 3"
@@ -78,14 +78,14 @@ def test_a_lock_of_an_unknown_format_says_which_it_reads(tmp_path):
 )
 def test_a_malformed_source_date_epoch_stops_the_build(tmp_path, value, message):
     project = copy_project(tmp_path / "p")
-    done = run_build(project, env={"SOURCE_DATE_EPOCH": value})
+    done = run_cli(project, env={"SOURCE_DATE_EPOCH": value})
     assert (done.returncode, done.stderr.strip()) == (2, message)
     assert not (project / "dist").exists()
 
 
 def test_an_empty_source_date_epoch_is_unset(tmp_path):
     project = copy_project(tmp_path / "p")
-    assert run_build(project, "--check", env={"SOURCE_DATE_EPOCH": ""}).returncode == 0
+    assert run_cli(project, "--check", env={"SOURCE_DATE_EPOCH": ""}).returncode == 0
 
 
 def test_a_file_name_that_is_not_utf8_is_shown_not_a_crash(tmp_path):
@@ -105,7 +105,7 @@ def test_check_finds_what_a_deck_only_build_would_not_print(tmp_path):
     pod = project / "entries" / "pod.yaml"
     pod.write_text(pod.read_text("utf-8").replace("title: Pod", "title: Pod 🚀"), "utf-8")
     for args in (["--check"], ["--check", "--only", "deck"], ["--only", "deck"]):
-        done = run_build(project, *args)
+        done = run_cli(project, *args)
         assert done.returncode == 1, args
         assert "not in the bundled font" in done.stderr
 

@@ -8,7 +8,7 @@ import re
 import time
 from pathlib import Path
 
-from conftest import commit, copy_project, git, import_apkg, new_collection, outputs, run_build
+from conftest import commit, copy_project, git, import_apkg, new_collection, outputs, run_build, run_cli
 
 NEW_ENTRY = """# yaml-language-server: $schema=schema.json
 id: configmap
@@ -43,7 +43,7 @@ def test_three_releases_keep_history_and_bring_edits(tmp_path):
     project = copy_project(tmp_path / "p", with_git=True)
     now = int(time.time()) - 600
     commit(project, "v1", when=now) if git(project, "status", "--porcelain") else None
-    assert run_build(project, "--only", "deck").returncode == 0
+    assert run_cli(project, "--only", "deck").returncode == 0
     col = new_collection(tmp_path / "anki")
     import_apkg(col, outputs(project)["apkg"])
     notes_v1, cards_v1 = col.note_count(), col.card_count()
@@ -59,7 +59,7 @@ def test_three_releases_keep_history_and_bring_edits(tmp_path):
     _edit(project / "templates" / "card" / "card.css", "font-size: 20px;", "font-size: 21px;")
     git(project, "add", "-A")
     commit(project, "v2", when=int(time.time()))
-    done = run_build(project, "--only", "deck")
+    done = run_cli(project, "--only", "deck")
     assert done.returncode == 0, done.stderr
     assert "(1 added, 1 changed, 0 renamed, 0 removed)" in done.stdout
     log = import_apkg(col, outputs(project)["apkg"]).log
@@ -78,7 +78,7 @@ def test_three_releases_keep_history_and_bring_edits(tmp_path):
     git(project, "add", "-A")
     commit(project, "lock", when=int(time.time()))
     before = {nid: col.get_note(nid).mod for nid in col.find_notes("")}
-    assert run_build(project, "--only", "deck").returncode == 0
+    assert run_cli(project, "--only", "deck").returncode == 0
     log = import_apkg(col, outputs(project)["apkg"]).log
     assert (len(log.new), len(log.updated)) == (0, 0)
     assert {nid: col.get_note(nid).mod for nid in col.find_notes("")} == before
@@ -111,7 +111,7 @@ def test_renaming_an_entry_id_without_renamed_from_fails_naming_both(tmp_path):
     for other in ("pv-pvc", "sidecar-pattern", "rolling-update", "service-port", "virtualization"):
         path = project / "entries" / f"{other}.yaml"
         path.write_text(path.read_text("utf-8").replace("[pod,", "[pods,").replace("[pod]", "[pods]"), "utf-8")
-    done = run_build(project)
+    done = run_cli(project)
     assert done.returncode == 1
     assert "entries/pod.yaml:7:3: definitions: note 'pod/pod' (GUID k8s-study-deck:" in done.stderr
     assert (
@@ -121,7 +121,7 @@ def test_renaming_an_entry_id_without_renamed_from_fails_naming_both(tmp_path):
     assert not (project / "dist").exists()
 
     _edit(project / "entries" / "pod.yaml", "id: pods\n", "id: pods\nrenamed_from: pod\n")
-    done = run_build(project, "--only", "deck")
+    done = run_cli(project, "--only", "deck")
     assert done.returncode == 0, done.stderr
     assert "(0 added, 3 changed, 3 renamed, 0 removed)" in done.stdout  # the Id field of the 3 notes changed
 
@@ -134,11 +134,11 @@ def test_removing_a_definition_needs_accept_removals_and_is_listed(tmp_path):
         "고장 나면 시스템 전체가 멈추는 구성 요소나 지점이다.\n",
         "",
     )
-    done = run_build(project, "--only", "deck")
+    done = run_cli(project, "--only", "deck")
     assert done.returncode == 1
     assert "entries/redundancy.yaml:7:3: definitions: note 'redundancy/spof' (GUID k8s-study-deck:" in done.stderr
     assert "if you removed it on purpose, build with --accept-removals" in done.stderr
-    done = run_build(project, "--only", "deck", "--accept-removals")
+    done = run_cli(project, "--only", "deck", "--accept-removals")
     assert done.returncode == 0, done.stderr
     assert "(0 added, 0 changed, 0 renamed, 1 removed)" in done.stdout
     changes = outputs(project)["changes"].read_text("utf-8")
@@ -154,7 +154,7 @@ def test_two_notes_claiming_one_guid_fail(tmp_path):
         "  - key: shared-namespaces\n",
         "  - key: shared-namespaces-2\n    renamed_from: pod\n",
     )
-    done = run_build(project, "--check")
+    done = run_cli(project, "--check")
     assert done.returncode == 1
     assert (
         "entries/pod.yaml:13:19: definitions[1].renamed_from: notes 'pod/pod' and 'pod/shared-namespaces-2' "
@@ -169,12 +169,12 @@ def test_changes_since_a_previous_release_lock_lists_what_the_release_brings(tmp
     previous.write_bytes((project / "entries.lock").read_bytes())
     _edit(project / "entries" / "pod.yaml", "배포 단위다.", "배포 단위이다.")
     (project / "entries" / "configmap.yaml").write_text(NEW_ENTRY, "utf-8")
-    assert run_build(project, "--only", "deck").returncode == 0
+    assert run_cli(project, "--only", "deck").returncode == 0
     git(project, "add", "-A")
     commit(project, "v0.2.0", when=1_700_100_000)
-    plain = run_build(project, "--only", "deck")  # against the committed lock: nothing new
+    plain = run_cli(project, "--only", "deck")  # against the committed lock: nothing new
     assert "0 added, 0 changed" in plain.stdout
-    done = run_build(project, "--only", "deck", "--changes-since", str(previous), env={"STUDYDECK_VERSION": "v0.2.0"})
+    done = run_cli(project, "--only", "deck", "--changes-since", str(previous), env={"STUDYDECK_VERSION": "v0.2.0"})
     assert done.returncode == 0, done.stderr
     changes = outputs(project)["changes"].read_text("utf-8")
     assert changes.startswith("# 쿠버네티스 스터디 0.2.0\n")
@@ -182,9 +182,9 @@ def test_changes_since_a_previous_release_lock_lists_what_the_release_brings(tmp
     assert "## Changed (1)\n\n- `pod/pod` (`Pod`)\n" in changes
     first = tmp_path / "empty.lock"
     first.write_bytes(b"")
-    done = run_build(project, "--only", "deck", "--changes-since", str(first))
+    done = run_cli(project, "--only", "deck", "--changes-since", str(first))
     assert "## Added (42)" in outputs(project)["changes"].read_text("utf-8")
-    missing = run_build(project, "--only", "deck", "--changes-since", str(tmp_path / "nope.lock"))
+    missing = run_cli(project, "--only", "deck", "--changes-since", str(tmp_path / "nope.lock"))
     assert missing.returncode == 1
     assert missing.stderr.strip() == f"{tmp_path / 'nope.lock'}: cannot read it (No such file or directory)"
 
@@ -202,7 +202,7 @@ def _release(project: Path, tag: str, when: int, since: str | None = None) -> Pa
     if since:
         previous.write_text(git(project, "show", f"{since}:entries.lock"), "utf-8")
     args = ("--changes-since", str(previous)) if since else ()
-    done = run_build(project, "--only", "deck", *args, env={"SOURCE_DATE_EPOCH": str(when), "STUDYDECK_VERSION": tag})
+    done = run_cli(project, "--only", "deck", *args, env={"SOURCE_DATE_EPOCH": str(when), "STUDYDECK_VERSION": tag})
     assert done.returncode == 0, done.stderr
     saved = project.parent / f"{tag}.apkg"
     saved.write_bytes(outputs(project)["apkg"].read_bytes())
@@ -214,7 +214,7 @@ def _edit_and_commit(project: Path, when: int, old: str, new: str, entry: str = 
     path = project / "entries" / f"{entry}.yaml"
     _edit(path, old, new)
     os.utime(path, (when, when))
-    done = run_build(project, "--only", "deck")
+    done = run_cli(project, "--only", "deck")
     assert done.returncode == 0, done.stderr
     git(project, "add", "-A")
     commit(project, "edit", when=when)
@@ -271,7 +271,7 @@ def test_rebuilding_a_release_and_building_main_after_it_give_it_the_same_times(
     _release(project, "v1.0.0", now - 3000)
     _edit_and_commit(project, now - 2000, "{{c2::가장 작은}} 배포 단위다.", "{{c2::가장 작은}} 배포 단위이다.")
     v2 = _release(project, "v2.0.0", now - 1000)
-    done = run_build(project, "--only", "deck", "--locked")  # main, right after the release
+    done = run_cli(project, "--only", "deck", "--locked")  # main, right after the release
     assert done.returncode == 0, done.stderr
     col = new_collection(tmp_path / "anki")
     import_apkg(col, v2)
@@ -431,7 +431,7 @@ def test_the_first_release_with_revision_tags_updates_every_note_once_and_says_s
     col.update_note(pod)
     col.db.execute("update notes set mod = ? where id = ?", now - 2000, pod.id)  # marked before v1 was made
 
-    local = run_build(project, "--only", "deck")
+    local = run_cli(project, "--only", "deck")
     assert "(0 added, 0 changed, 0 renamed, 0 removed, 41 given their revision tag)" in local.stdout
     v1 = _release(project, "v1.0.0", now - 1000, since="v0.9.0")
     changes = outputs(project)["changes"].read_text("utf-8")
@@ -458,7 +458,7 @@ def test_cards_of_a_moved_entry_reach_their_new_subdeck_with_the_release_notes_s
     project = copy_project(tmp_path / "p", with_git=True)
     now = int(time.time()) - 600
     commit(project, "v1", when=now) if git(project, "status", "--porcelain") else None
-    assert run_build(project, "--only", "deck").returncode == 0
+    assert run_cli(project, "--only", "deck").returncode == 0
     col = new_collection(tmp_path / "anki")
     import_apkg(col, outputs(project)["apkg"])
     reviews = _answer_all(col)
@@ -468,7 +468,7 @@ def test_cards_of_a_moved_entry_reach_their_new_subdeck_with_the_release_notes_s
     _edit(project / "pyproject.toml", 'order = ["pod", ', "order = [")
     git(project, "add", "-A")
     commit(project, "v2", when=int(time.time()))
-    done = run_build(project, "--only", "deck")
+    done = run_cli(project, "--only", "deck")
     assert done.returncode == 0, done.stderr
     import_apkg(col, outputs(project)["apkg"])
     deck = "쿠버네티스 스터디"
