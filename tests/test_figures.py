@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from conftest import ROOT, commit, copy_project, git, import_apkg, new_collection, outputs, run_build
+from conftest import ROOT, commit, copy_project, git, import_apkg, new_collection, outputs, run_build, run_cli
 
 from studydeck import figures
 from studydeck.figures.files import _raster_size
@@ -64,8 +64,9 @@ def test_a_front_figure_shows_with_the_question_and_in_the_worksheet(tmp_path):
         ),
         "utf-8",
     )
-    done = run_build(project)
-    assert done.returncode == 0, done.stderr
+    for part in ("deck", "worksheet"):  # what the test reads: the cards and the worksheet
+        done = run_cli(project, "--only", part)
+        assert done.returncode == 0, done.stderr
     col = new_collection(tmp_path / "anki")
     import_apkg(col, outputs(project)["apkg"])
     pod = col.find_cards('"Id:pod" "Term:Pod"')
@@ -149,7 +150,7 @@ def test_a_raster_figure_is_an_image_on_the_sheet(tmp_path):
     Image.new("RGB", (300, 150), (200, 30, 30)).save(buf, "PNG")
     (project / "entries" / "figures" / "red.png").write_bytes(buf.getvalue())
     _set_figure(project / SERVICE, "figures/red.png")
-    done = run_build(project)
+    done = run_cli(project, "--only", "sheet")  # the sheet and the preview
     assert done.returncode == 0, done.stderr
     with pdfplumber.open(outputs(project)["pdf"]) as pdf:
         images = [(i["srcsize"], p.page_number) for p in pdf.pages for i in p.images]

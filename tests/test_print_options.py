@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pypdf
 import pytest
-from conftest import DECK_STEM, copy_project, run_build
+from conftest import DECK_STEM, copy_project, run_build, run_cli
 from pdfcheck import ENTRIES, MARGINS, MM, embedded_fonts, pages, premature_breaks, segments, squash
 
 A4_WIDTH = 595.28
@@ -61,7 +61,7 @@ def test_group_and_tag_print_a_subset_under_their_own_name(project):
 
 
 def test_an_unknown_tag_is_refused_with_the_tags_in_use(project):
-    done = run_build(project, "--tag", "storage-class")
+    done = run_cli(project, "--tag", "storage-class")
     assert done.returncode == 2
     assert done.stderr.strip() == (
         "error: --tag storage-class: no entry has this tag; tags in use: "
@@ -70,7 +70,7 @@ def test_an_unknown_tag_is_refused_with_the_tags_in_use(project):
 
 
 def test_a_selection_of_nothing_is_refused(project):
-    done = run_build(project, "--group", "개념", "--tag", "storage")
+    done = run_cli(project, "--group", "개념", "--tag", "storage")
     assert done.returncode == 2
     assert done.stderr.strip() == "error: --group and --tag together select no entry; nothing to print"
 
@@ -84,13 +84,13 @@ def test_a_selection_of_nothing_is_refused(project):
     ],
 )
 def test_bad_print_options_exit_2(project, args, message):
-    done = run_build(project, *args)
+    done = run_cli(project, *args)
     assert done.returncode == 2
     assert done.stderr.splitlines()[-1].endswith(message)
 
 
 def test_subset_options_with_only_deck_are_refused(project):
-    done = run_build(project, "--only", "deck", "--group", "object")
+    done = run_cli(project, "--only", "deck", "--group", "object")
     assert done.returncode == 2
     assert "they do nothing with --only deck" in done.stderr
 
@@ -98,7 +98,7 @@ def test_subset_options_with_only_deck_are_refused(project):
 def test_a_missing_font_file_stops_the_build_by_name(tmp_path):
     project = copy_project(tmp_path / "p")
     (project / "templates" / "fonts" / "Pretendard-Bold.ttf").unlink()
-    done = run_build(project, "--only", "sheet")
+    done = run_cli(project, "--only", "sheet")
     assert done.returncode == 1
     assert done.stderr.strip() == (
         "templates/fonts/Pretendard-Bold.ttf does not exist: the cards and the sheets "
