@@ -31,6 +31,24 @@ def copy_project(dest: Path, with_git: bool = False) -> Path:
     return dest
 
 
+SMALL = ROOT / "tests" / "data" / "every-field"  # two entries that use every field, figures too
+SMALL_STEM = "꿹-스터디"
+
+
+def small_project(dest: Path) -> Path:
+    """tests/data/every-field with this code and templates: a whole project of two entries, for
+    tests whose subject is the pipeline, not the default deck's content (its builds take a
+    fraction of the default's)."""
+    shutil.copytree(SMALL, dest)
+    for name in ("build.py", "studydeck", "templates"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / name)
+    return dest
+
+
 def git(cwd: Path, *args: str, env: dict | None = None) -> str:
     full_env = {
         **os.environ,
@@ -57,7 +75,13 @@ def commit(cwd: Path, message: str, when: int, allow_empty: bool = False) -> Non
 
 
 # what a user's shell would not have set: the tests' own environment leaves these out
-NOT_INHERITED = ("SOURCE_DATE_EPOCH", "GITHUB_ACTIONS", "STUDYDECK_VERSION", "STUDYDECK_SOURCE_URL", "STUDYDECK_CHANGES_URL")
+NOT_INHERITED = (
+    "SOURCE_DATE_EPOCH",
+    "GITHUB_ACTIONS",
+    "STUDYDECK_VERSION",
+    "STUDYDECK_SOURCE_URL",
+    "STUDYDECK_CHANGES_URL",
+)
 
 
 def run_cli(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -6,17 +6,21 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DECK_STEM, copy_project, outputs, run_build
+from conftest import SMALL_STEM, run_build, small_project
 
 SDE = {"SOURCE_DATE_EPOCH": "1700000000"}  # the printed date: otherwise any content change moves it
 NAMES = {
-    "apkg": f"{DECK_STEM}.apkg",
-    "pdf": f"{DECK_STEM}.pdf",
-    "worksheet": f"{DECK_STEM}-worksheet.pdf",
-    "html": f"{DECK_STEM}.html",
-    "cards": f"{DECK_STEM}-cards.html",
+    "apkg": f"{SMALL_STEM}.apkg",
+    "pdf": f"{SMALL_STEM}.pdf",
+    "worksheet": f"{SMALL_STEM}-worksheet.pdf",
+    "html": f"{SMALL_STEM}.html",
+    "cards": f"{SMALL_STEM}-cards.html",
     "changes": "CHANGES.md",
 }
+
+
+def outputs(project: Path) -> dict[str, Path]:
+    return {key: project / "dist" / name for key, name in NAMES.items()}
 
 
 def _written(stdout: str) -> set[str]:
@@ -25,10 +29,11 @@ def _written(stdout: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def built_once(tmp_path_factory):
-    project = copy_project(tmp_path_factory.mktemp("cache") / "p")
+    project = small_project(tmp_path_factory.mktemp("cache") / "p")  # the pipeline, not the content
+    assert run_build(project, "--only", "deck", env=SDE).returncode == 0  # its entries.lock, as committed
     done = run_build(project, env=SDE)
     assert done.returncode == 0, done.stderr
-    assert _written(done.stdout) == set(NAMES.values())
+    assert _written(done.stdout) == set(NAMES.values()) - {NAMES["apkg"], NAMES["cards"]}  # made by the first
     return project
 
 
@@ -47,7 +52,7 @@ def test_a_rebuild_with_nothing_changed_writes_nothing_and_loads_no_renderer(pro
     assert {
         line.removeprefix("up to date: dist/") for line in done.stdout.splitlines() if line.startswith("up to date")
     } == set(NAMES.values())
-    assert "sheet 4 pages, worksheet 3 pages" in done.stdout
+    assert "; sheet 1 page, worksheet 1 page (" in done.stdout  # the summary, from the record
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time")}
     assert "weasyprint" not in imported and "genanki" not in imported and "jinja2" in imported
     assert {p.name: p.stat().st_mtime_ns for p in (project / "dist").iterdir()} == before
@@ -77,8 +82,8 @@ def test_a_deleted_or_altered_output_is_remade(project):
 
 
 def test_an_edit_rebuild_gives_the_bytes_of_a_clean_build(project, tmp_path):
-    pod = project / "entries" / "pod.yaml"
-    pod.write_text(pod.read_text("utf-8").replace("배포 단위다.", "배포 단위이다."), "utf-8")
+    beta = project / "entries" / "beta.yaml"
+    beta.write_text(beta.read_text("utf-8").replace("관련된 개념이다.", "관련이 있는 개념이다."), "utf-8")
     done = run_build(project, env=SDE)
     assert done.returncode == 0, done.stderr
     assert _written(done.stdout) == set(NAMES.values())  # every output shows the entry
@@ -90,8 +95,8 @@ def test_an_edit_rebuild_gives_the_bytes_of_a_clean_build(project, tmp_path):
 
 
 def test_the_unchanged_fast_path_still_sees_settings_and_touched_files(project):
-    pod = project / "entries" / "pod.yaml"
-    pod.write_bytes(pod.read_bytes())  # touched, same content: still nothing to do
+    beta = project / "entries" / "beta.yaml"
+    beta.write_bytes(beta.read_bytes())  # touched, same content: still nothing to do
     done = run_build(project, env=SDE)
     assert _written(done.stdout) == set()
     done = run_build(project, env={"SOURCE_DATE_EPOCH": "1700000500"})  # a new release time, the same day

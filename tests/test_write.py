@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_project, outputs, run_build
+from conftest import ROOT, copy_project, outputs, run_build, run_cli, small_project
 
 from studydeck.errors import BuildError
 from studydeck.state import write
@@ -91,13 +91,13 @@ def test_build_py_finishes_an_interrupted_write_before_anything_else(tmp_path):
 
 def test_a_file_where_an_output_goes_fails_before_anything_changes(tmp_path):
     project = copy_project(tmp_path / "p")
-    assert run_build(project, "--only", "deck").returncode == 0
+    assert run_cli(project, "--only", "deck").returncode == 0
     before = _snapshot(project / "dist")
     (project / "dist" / "CHANGES.md").unlink()
     (project / "dist" / "CHANGES.md").mkdir()
     pod = project / "entries" / "pod.yaml"
     pod.write_text(pod.read_text("utf-8").replace("배포 단위다.", "배포 단위이다."), "utf-8")
-    done = run_build(project, "--only", "deck")
+    done = run_cli(project, "--only", "deck")
     assert done.returncode == 1
     assert done.stderr.strip().endswith("a folder has the name of an output; nothing was changed")
     assert _snapshot(project / "dist") == {k: v for k, v in before.items() if k != "CHANGES.md"}
@@ -106,7 +106,7 @@ def test_a_file_where_an_output_goes_fails_before_anything_changes(tmp_path):
 
 def test_an_output_folder_that_cannot_be_made_is_one_clear_line(tmp_path):
     project = copy_project(tmp_path / "p")
-    done = run_build(project, "--only", "deck", "--out", "/proc/cannot-be-made")
+    done = run_cli(project, "--only", "deck", "--out", "/proc/cannot-be-made")
     assert done.returncode == 1
     assert done.stderr.startswith("cannot write /proc/cannot-be-made: ")
     assert done.stderr.strip().endswith("nothing was changed") and "Traceback" not in done.stderr
@@ -125,7 +125,7 @@ def test_an_output_folder_that_cannot_be_made_is_one_clear_line(tmp_path):
 )
 def test_bad_output_folders_are_usage_errors(tmp_path, args, message):
     project = copy_project(tmp_path / "p")
-    done = run_build(project, *args)
+    done = run_cli(project, *args)
     assert (done.returncode, done.stderr.strip()) == (2, message)
 
 
@@ -134,14 +134,14 @@ def test_dist_as_a_link_is_refused_and_nothing_is_written_through_it(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (project / "dist").symlink_to(elsewhere)
-    done = run_build(project, "--only", "deck")
+    done = run_cli(project, "--only", "deck")
     assert done.returncode == 2
     assert done.stderr.strip() == (
         f"error: dist is a link to {elsewhere}; the build writes only into a real dist/ "
         "folder of the project: remove the link, or name the folder with --out"
     )
     assert list(elsewhere.iterdir()) == []
-    done = run_build(project, "--only", "deck", "--out", str(elsewhere))  # named explicitly: the user's choice
+    done = run_cli(project, "--only", "deck", "--out", str(elsewhere))  # named explicitly: the user's choice
     assert done.returncode == 0, done.stderr
     assert (elsewhere / "CHANGES.md").exists()
 
@@ -152,13 +152,13 @@ def test_entries_in_subfolders_are_read_and_links_out_of_the_project_are_refused
     (project / "entries" / "network.yaml").rename(project / "entries" / "network" / "network.yaml")
     (project / "entries" / ".drafts").mkdir()
     (project / "entries" / ".drafts" / "half.yaml").write_text("id: [", "utf-8")  # hidden: never read
-    done = run_build(project, "--check")
+    done = run_cli(project, "--check")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok: 12 entries, 41 notes")
     outside = tmp_path / "secret.yaml"
     outside.write_text("id: secret\n", "utf-8")
     (project / "entries" / "secret.yaml").symlink_to(outside)
-    done = run_build(project, "--check")
+    done = run_cli(project, "--check")
     assert done.returncode == 1
     assert done.stderr.splitlines()[0] == (
         f"entries/secret.yaml: is a link to {outside}, outside the project; "
@@ -169,7 +169,7 @@ def test_entries_in_subfolders_are_read_and_links_out_of_the_project_are_refused
 def test_a_cache_that_is_not_a_folder_only_costs_time(tmp_path):
     project = copy_project(tmp_path / "p")
     (project / ".cache").write_text("not a folder", "utf-8")
-    done = run_build(project, "--only", "deck")
+    done = run_cli(project, "--only", "deck")
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines() == [
         ".cache: warning: is not a folder, so no build is recorded: each build makes everything again"
@@ -191,13 +191,13 @@ def test_a_full_disk_or_a_read_only_folder_is_one_line_and_the_last_outputs_stay
     disk = _tmpfs(tmp_path / "disk", "4m")
     try:
         out = disk / "dist"
-        assert run_build(project, "--only", "deck", "--out", str(out)).returncode == 0
+        assert run_cli(project, "--only", "deck", "--out", str(out)).returncode == 0
         before = {p.name: p.read_bytes() for p in out.iterdir()}
         lock = (project / "entries.lock").read_bytes()
         _fill(disk / "filler")
         pod = project / "entries" / "pod.yaml"
         pod.write_text(pod.read_text("utf-8").replace("배포 단위다.", "배포 단위이다."), "utf-8")
-        done = run_build(project, "--only", "deck", "--out", str(out))
+        done = run_cli(project, "--only", "deck", "--out", str(out))
         assert (done.returncode, done.stderr.splitlines()) == (
             1,
             [f"cannot write {next(out.glob('*.apkg'))}: No space left on device; nothing was changed"],
@@ -206,7 +206,7 @@ def test_a_full_disk_or_a_read_only_folder_is_one_line_and_the_last_outputs_stay
         assert (project / "entries.lock").read_bytes() == lock
         (disk / "filler").unlink()
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
-        done = run_build(project, "--only", "deck", "--out", str(out))
+        done = run_cli(project, "--only", "deck", "--out", str(out))
         assert (done.returncode, done.stderr.splitlines()) == (
             1,
             [f"cannot write {next(out.glob('*.apkg'))}: Read-only file system; nothing was changed"],
@@ -232,7 +232,7 @@ def test_a_tag_that_is_no_file_name_still_names_the_subset_sheets(tmp_path):
     project = copy_project(tmp_path / "p")
     pod = project / "entries" / "pod.yaml"
     pod.write_text(pod.read_text("utf-8").replace("tags: [workload]", f"tags: [workload, ci/cd, {'x' * 100}]"), "utf-8")
-    done = run_build(project, "--only", "sheet", "--tag", "ci/cd", "--tag", "x" * 100)
+    done = run_cli(project, "--only", "sheet", "--tag", "ci/cd", "--tag", "x" * 100)
     assert done.returncode == 0, done.stderr
     names = sorted(p.name for p in (project / "dist").iterdir() if p.suffix == ".pdf")
     assert len(names) == 1 and names[0].startswith("쿠버네티스-스터디-ci-cd-xxxx") and len(names[0].encode()) < 200
@@ -298,7 +298,7 @@ def test_stopping_the_build_stops_its_workers_and_leaves_no_files(big_project, t
 
 
 def test_a_build_leaves_nothing_in_the_temporary_folder(tmp_path):
-    project = copy_project(tmp_path / "p")
+    project = small_project(tmp_path / "p")  # a whole build: two PDF workers, the deck, the fonts
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     done = run_build(project, env={"TMPDIR": str(scratch)})

@@ -69,7 +69,9 @@ class Output:
 
     def epilog(self, made: Made) -> str:
         """Its part of the build's summary line; "" for none."""
-        return f"{self.name} {made.pages} pages" if made.pages is not None else ""
+        if made.pages is None:
+            return ""
+        return f"{self.name} {made.pages} page{'' if made.pages == 1 else 's'}"
 
 
 def registry() -> list[Output]:
