@@ -128,13 +128,13 @@ def run_build(project: Path, *args: str, env: dict | None = None) -> subprocess.
     )
 
 
-def outputs(project: Path) -> dict[str, Path]:
+def outputs(project: Path, stem: str = DECK_STEM) -> dict[str, Path]:
     dist = project / "dist"
     return {
-        "apkg": dist / f"{DECK_STEM}.apkg",
-        "pdf": dist / f"{DECK_STEM}.pdf",
-        "worksheet": dist / f"{DECK_STEM}-worksheet.pdf",
-        "html": dist / f"{DECK_STEM}.html",
+        "apkg": dist / f"{stem}.apkg",
+        "pdf": dist / f"{stem}.pdf",
+        "worksheet": dist / f"{stem}-worksheet.pdf",
+        "html": dist / f"{stem}.html",
         "changes": dist / "CHANGES.md",
     }
 

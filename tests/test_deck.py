@@ -107,12 +107,12 @@ def test_auto_cloze_keeps_the_particle_outside(built, collection):
 
 
 def test_hint_is_shown_in_the_question(tmp_path, collection):
-    from conftest import copy_project, outputs, run_build
+    from conftest import copy_project, outputs, run_cli
 
     project = copy_project(tmp_path / "p")
     pod = project / "entries" / "pod.yaml"
     pod.write_text(pod.read_text("utf-8").replace("{{c2::가장 작은}}", "{{c2::가장 작은::크기}}"), "utf-8")
-    assert run_build(project, "--only", "deck").returncode == 0
+    assert run_cli(project, "--only", "deck").returncode == 0
     import_apkg(collection, outputs(project)["apkg"])
     note = collection.get_note(collection.find_notes('"Id:pod" "Term:Pod"')[0])
     second = next(c for c in note.cards() if c.ord == 1)
@@ -120,13 +120,13 @@ def test_hint_is_shown_in_the_question(tmp_path, collection):
 
 
 def test_nested_clozes_get_their_own_cards(tmp_path, collection):
-    from conftest import copy_project, outputs, run_build
+    from conftest import copy_project, outputs, run_cli
 
     project = copy_project(tmp_path / "p")
     path = project / "entries" / "pod.yaml"
     text = path.read_text("utf-8").replace("{{c2::가장 작은}}", "{{c2::가장 {{c4::작은}}}}")
     path.write_text(text, "utf-8")
-    assert run_build(project, "--only", "deck").returncode == 0
+    assert run_cli(project, "--only", "deck").returncode == 0
     import_apkg(collection, outputs(project)["apkg"])
     note = collection.get_note(collection.find_notes('"Id:pod" "Term:Pod"')[0])
     assert sorted(c.ord for c in note.cards()) == [0, 1, 3]

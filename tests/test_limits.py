@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import copy_project, import_apkg, outputs, run_build
+from conftest import SMALL_STEM, copy_project, import_apkg, outputs, run_build, run_cli, small_project
 from test_deck import visible
 
 from studydeck.gather.load import MAX_FILE_BYTES
@@ -37,13 +37,13 @@ definitions:
 
 
 def test_an_entry_at_every_limit_builds_and_every_card_imports(tmp_path, collection):
-    project = copy_project(tmp_path / "p")
+    project = small_project(tmp_path / "p")  # the entry is the subject: two others beside it
     path = project / "entries" / "edges.yaml"
     path.write_text(_edges(), "utf-8")
     assert path.stat().st_size == MAX_FILE_BYTES
     done = run_build(project)
     assert done.returncode == 0, done.stderr
-    import_apkg(collection, outputs(project)["apkg"])
+    import_apkg(collection, outputs(project, SMALL_STEM)["apkg"])
     notes = {collection.get_note(n)["Term"]: collection.get_note(n) for n in collection.find_notes('"Id:edges"')}
     assert sorted(c.ord + 1 for c in notes["끝"].cards()) == [1, 500]
     assert len(notes["많음"].cards()) == 500
@@ -62,7 +62,7 @@ def test_no_break_spaces_do_not_split_a_run(tmp_path):
     joined = "\u00a0".join(["ab"] * 40)  # 119 characters, no breaking space
     pod.write_text(text.replace("\npoints:\n", f"\npoints:\n  - {joined}\n", 1), "utf-8")
     line = text[: text.index("\npoints:\n")].count("\n") + 3
-    done = run_build(project, "--check")
+    done = run_cli(project, "--check")
     assert done.returncode == 1
     assert (
         f"entries/pod.yaml:{line}:5: points[0]: 119 characters without a space (a no-break space does not count); "

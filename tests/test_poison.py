@@ -7,7 +7,7 @@ import re
 
 import pypdf
 import pytest
-from conftest import ROOT, copy_project, import_apkg, outputs, run_build
+from conftest import ROOT, SMALL_STEM, copy_project, import_apkg, outputs, run_build, run_cli, small_project
 
 from studydeck.errors import BuildError
 from studydeck.pdf import documents, render
@@ -34,14 +34,14 @@ points:
 
 
 def test_poisoned_entry_reaches_no_field_page_or_pdf_as_markup(tmp_path, collection):
-    project = copy_project(tmp_path / "p")
+    project = small_project(tmp_path / "p")  # the entry is the subject: two others beside it
     points = "\n".join(f"  - '{p.replace(chr(39), chr(39) * 2)}'" for p in POISON[1:4])
     (project / "entries" / "poison.yaml").write_text(
         POISONED % (POISON[0] + " " + POISON[4] + " " + POISON[5], points), "utf-8"
     )
     done = run_build(project)
     assert done.returncode == 0, done.stderr
-    paths = outputs(project)
+    paths = outputs(project, SMALL_STEM)
 
     import_apkg(collection, paths["apkg"])
     note = collection.get_note(collection.find_notes('"Id:poison"')[0])
@@ -114,7 +114,7 @@ points:
 def test_anki_s_own_syntax_in_any_field_reaches_the_card_as_text(tmp_path, collection):
     project = copy_project(tmp_path / "p")
     (project / "entries" / "syntax.yaml").write_text(ANKI_SYNTAX, "utf-8")
-    done = run_build(project, "--only", "deck")
+    done = run_cli(project, "--only", "deck")
     assert done.returncode == 0, done.stderr
     import_apkg(collection, outputs(project)["apkg"])
     notes = [collection.get_note(n) for n in collection.find_notes('"Id:syntax"')]
@@ -148,6 +148,6 @@ def test_a_term_only_in_code_is_clozed_and_checked_alike(tmp_path):
         "    text: 되돌릴 때는 `kubectl rollout undo`를 쓴다.\n  - key: max-surge\n",
     )
     path.write_text(text, "utf-8")
-    assert run_build(project, "--check", "--accept-removals").returncode == 0
-    done = run_build(project, "--only", "deck")
+    assert run_cli(project, "--check", "--accept-removals").returncode == 0
+    done = run_cli(project, "--only", "deck")
     assert done.returncode == 0, done.stderr
