@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import copy_project, outputs, run_build
+from conftest import copy_project, outputs, run_build, small_project
 
 
 def test_build_writes_deck_sheet_and_changes(built):
@@ -90,15 +90,11 @@ def test_a_terminal_sees_live_progress_and_a_log_sees_plain_lines(tmp_path):
     assert "writing the PDF" in seen and "\x1b[" in seen  # a live display
     assert "wrote dist/쿠버네티스-스터디.pdf" in seen
 
-    import shutil
-
-    shutil.rmtree(project / "dist")
-    shutil.rmtree(project / ".cache")
-    done = run_build(project)  # not a terminal: stage lines only
+    done = run_build(small_project(tmp_path / "small"))  # not a terminal: stage lines only
     assert done.returncode == 0
     assert "\x1b" not in done.stdout and "page 1" not in done.stdout
     assert done.stdout.splitlines()[:3] == [
-        "laying out 쿠버네티스-스터디.pdf (12 entries) ...",
-        "laying out 쿠버네티스-스터디-worksheet.pdf (12 entries) ...",
-        "packing 41 notes ...",
+        "laying out 꿹-스터디.pdf (2 entries) ...",
+        "laying out 꿹-스터디-worksheet.pdf (2 entries) ...",
+        "packing 3 notes ...",
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import ROOT, copy_project, run_build, run_cli
+from conftest import ROOT, copy_project, run_build, run_cli, small_project
 
 INVALID = ROOT / "tests" / "data" / "invalid"
 EXPECTED = {
@@ -161,11 +161,11 @@ def test_debug_shows_the_traceback(tmp_path):
 
 
 def test_a_failure_while_making_the_sheet_leaves_dist_untouched(tmp_path):
-    project = copy_project(tmp_path / "p")
+    project = small_project(tmp_path / "p")
     assert run_build(project).returncode == 0
     before = {p.name: p.read_bytes() for p in (project / "dist").iterdir()}
-    pod = project / "entries" / "pod.yaml"
-    pod.write_text(pod.read_text("utf-8").replace("다.\n", "였다.\n", 1), "utf-8")
+    beta = project / "entries" / "beta.yaml"
+    beta.write_text(beta.read_text("utf-8").replace("관련된 개념이다.", "관련이 있는 개념이다."), "utf-8")
     template = project / "templates" / "sheet.html.j2"
     template.write_text(template.read_text("utf-8").replace("{{ e.title }}", "{{ e.no_such_field }}"), "utf-8")
     done = run_build(project)

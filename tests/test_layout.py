@@ -1,11 +1,15 @@
-"""The printed sheets at every paper size and column count: nothing crosses a margin or a column,
-and no column ends half empty before its section does."""
+"""The printed sheets at every paper size and column count: the paper's size, nothing crosses a
+margin or a column, entries start in every column, no column ends half empty before its section
+does, no line breaks early, the bundled fonts embedded."""
 
 from __future__ import annotations
 
+import pypdf
 import pytest
-from conftest import copy_project, run_build
-from pdfcheck import GAP, MARGINS, column_gaps, column_width, pages
+from conftest import DECK_STEM, copy_project, run_build
+from pdfcheck import GAP, MARGINS, MM, column_gaps, column_width, embedded_fonts, pages, premature_breaks, segments
+
+PAPER = {"a4": (595, 842), "letter": (612, 792)}  # points
 
 # Long answers, a long hint and a long Latin word: what would overflow a narrow column.
 WIDE = """# yaml-language-server: $schema=schema.json
@@ -67,3 +71,12 @@ def test_nothing_crosses_a_margin_or_a_column_and_columns_are_full(project, pape
                     assert c["x1"] <= right + 1, (pdf.name, c["text"], round(c["x1"] - right, 1))
         gaps = [g for g in column_gaps(pdf, columns) if g["empty"] > 0.25]
         assert gaps == [], (pdf.name, gaps)
+        assert {
+            (round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in pypdf.PdfReader(pdf).pages
+        } == {PAPER[paper]}
+        assert {"/Pretendard", "/Pretendard-Bold"} <= set(embedded_fonts(pdf))
+    sheet = out / f"{DECK_STEM}.pdf"
+    starts = {round(s["x0"] / MM) for page in pages(sheet) for s in segments(page) if 9.9 <= s["size"] <= 10.1}
+    column = (PAPER[paper][0] / MM - 24 + 6) / columns  # mm from one column's left edge to the next
+    assert starts == {round(12 + k * column) for k in range(columns)}, starts  # entry titles (h3) in every column
+    assert premature_breaks(sheet, columns=columns, minimum=50 if columns > 1 else 20) == []  # 1: fewer lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pypdf
 import pytest
 from conftest import DECK_STEM, copy_project, run_build, run_cli
-from pdfcheck import ENTRIES, MARGINS, MM, embedded_fonts, pages, premature_breaks, segments, squash
+from pdfcheck import ENTRIES, MARGINS, MM, pages, premature_breaks, segments, squash
 
 A4_WIDTH = 595.28
 
@@ -13,24 +13,6 @@ A4_WIDTH = 595.28
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     return copy_project(tmp_path_factory.mktemp("options") / "p")
-
-
-def test_letter_paper_in_three_columns(project):
-    done = run_build(project, "--only", "sheet", "--paper", "letter", "--columns", "3", "--out", "letter")
-    assert done.returncode == 0, done.stderr
-    path = project / "letter" / f"{DECK_STEM}.pdf"
-    reader = pypdf.PdfReader(path)
-    assert {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages} == {(612, 792)}
-    starts = set()
-    for page in pages(path):
-        for c in page.chars:
-            if c["text"].strip():
-                assert MARGINS["left"] - 0.5 <= c["x0"] and c["x1"] <= 612 - MARGINS["right"] + 0.5, c
-        starts |= {round(s["x0"] / MM) for s in segments(page) if 9.9 <= s["size"] <= 10.1}  # entry titles (h3)
-    column = (612 / MM - 24 + 6) / 3  # mm from one column's left edge to the next
-    assert starts == {12, round(12 + column), round(12 + 2 * column)}, starts
-    assert {"/Pretendard", "/Pretendard-Bold"} <= set(embedded_fonts(path))
-    assert premature_breaks(path, columns=3) == []
 
 
 def test_group_and_tag_print_a_subset_under_their_own_name(project):
