@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, outputs
+from conftest import SMALL_STEM, copy_project, outputs, small_project
 
 from studydeck.watch import server
 
@@ -100,39 +100,39 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def test_the_page_follows_each_save_and_shows_a_bad_one(tmp_path):
-    project = copy_project(tmp_path / "p")
+    project = small_project(tmp_path / "p")  # two entries: the watch, not the content
     w = Watching(project, tmp_path)
     try:
         status, page = w.get("/")
-        assert status == 200 and '<article class="entry" id="entry-pod">' in page
+        assert status == 200 and '<article class="entry" id="entry-alpha">' in page
         assert 'id="sd-live"' in page and 'new EventSource("/events")' in page
         assert w.get("/cards")[0] == 200
         w.next_event("any", lambda e: e["state"] == "current", timeout=120)  # the first deck and PDFs
-        apkg = outputs(project)["apkg"].read_bytes()
+        apkg = outputs(project, SMALL_STEM)["apkg"].read_bytes()
 
-        pod = project / "entries" / "pod.yaml"
-        _edit(pod, "title: Pod\n", "title: Pod 워치\n")
-        update = w.next_event("update", lambda e: e["problems"] == 0 and "pod" in e["changed"])
-        assert '<h3><a class="self" href="#entry-pod">Pod 워치</a></h3>' in w.get("/")[1]
-        assert "Pod 워치" in w.get("/cards")[1]
-        w.wait_line(r"preview updated in \d+\.\d\d s \(pod\)")
+        entry = project / "entries" / "alpha.yaml"
+        _edit(entry, "title: 퓽 알파\n", "title: 퓽 알파 워치\n")
+        update = w.next_event("update", lambda e: e["problems"] == 0 and "alpha" in e["changed"])
+        assert '<h3><a class="self" href="#entry-alpha">퓽 알파 워치</a></h3>' in w.get("/")[1]
+        assert "알파 워치" in w.get("/cards")[1]
+        w.wait_line(r"preview updated in \d+\.\d\d s \(alpha\)")
 
         # a bad save: the page itself (as a reload fetches it) lists the problem, as the terminal does
-        _edit(pod, "group: object\n", "group: [object\n")
+        _edit(entry, "group: object\n", "group: [object\n")
         bad = w.next_event("update", lambda e: e["version"] > update["version"] and e["problems"] > 0)
         status, page = w.get("/")
         assert status == 200 and re.search(r"<h1>문제 \d+개</h1>", page)
-        problem = re.search(r"<li><code>(entries/pod\.yaml:\d+:\d+: [^<]*)</code></li>", page).group(1)
+        problem = re.search(r"<li><code>(entries/alpha\.yaml:\d+:\d+: [^<]*)</code></li>", page).group(1)
         w.wait_line(re.escape("  " + html.unescape(problem)))
         assert re.search(r"<h1>문제 \d+개</h1>", w.get("/cards")[1])
-        assert outputs(project)["apkg"].read_bytes() == apkg  # dist/ keeps the last good outputs
+        assert outputs(project, SMALL_STEM)["apkg"].read_bytes() == apkg  # dist/ keeps the last good outputs
 
-        _edit(pod, "group: [object\n", "group: object\n")
+        _edit(entry, "group: [object\n", "group: object\n")
         w.next_event("update", lambda e: e["version"] > bad["version"] and e["problems"] == 0)
-        assert '<article class="entry" id="entry-pod">' in w.get("/")[1]
+        assert '<article class="entry" id="entry-alpha">' in w.get("/")[1]
         w.next_event("any", lambda e: e["state"] == "current", timeout=120)
-        assert "Pod 워치" in outputs(project)["html"].read_text("utf-8")  # rebuilt in the background
-        assert outputs(project)["apkg"].read_bytes() != apkg
+        assert "알파 워치" in outputs(project, SMALL_STEM)["html"].read_text("utf-8")  # rebuilt in the background
+        assert outputs(project, SMALL_STEM)["apkg"].read_bytes() != apkg
     finally:
         w.proc.send_signal(signal.SIGINT)
         w.proc.wait(timeout=30)
@@ -192,10 +192,14 @@ def test_only_loopback_only_the_pages_and_nothing_left_after_ctrl_c(tmp_path):
         # many clients that open a connection and send nothing (slowloris): the server turns the
         # surplus away at once, and drops the silent ones after its timeout
         idle = [socket.create_connection(("127.0.0.1", w.port)) for _ in range(server.MAX_CLIENTS + 4)]
-        time.sleep(0.5)
-        assert w.get("/")[0] == 503
-        time.sleep(server.Handler.timeout + 1)
-        assert w.get("/")[0] == 200
+        opened = time.monotonic()
+        while w.get("/")[0] != 503:  # the server has taken the idle ones in
+            assert time.monotonic() - opened < 5
+            time.sleep(0.05)
+        while w.get("/")[0] != 200:  # until it drops them: after its timeout, not before
+            assert time.monotonic() - opened < server.Handler.timeout + 5
+            time.sleep(0.1)
+        assert time.monotonic() - opened >= server.Handler.timeout - 0.5
         for conn in idle:
             conn.close()
         # stop while the background build runs (its PDF workers too)
