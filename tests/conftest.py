@@ -35,17 +35,21 @@ SMALL = ROOT / "tests" / "data" / "every-field"  # two entries that use every fi
 SMALL_STEM = "꿹-스터디"
 
 
-def small_project(dest: Path) -> Path:
+def small_project(dest: Path, with_git: bool = False) -> Path:
     """tests/data/every-field with this code and templates: a whole project of two entries, for
     tests whose subject is the pipeline, not the default deck's content (its builds take a
-    fraction of the default's)."""
+    fraction of the default's). With git: a repository of one commit (no entries.lock yet)."""
     shutil.copytree(SMALL, dest)
-    for name in ("build.py", "studydeck", "templates"):
+    for name in ("build.py", "studydeck", "templates", ".gitignore"):
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(src, dest / name)
+    if with_git:
+        git(dest, "init", "-q")
+        git(dest, "add", "-A")
+        commit(dest, "initial", when=1_700_000_000)
     return dest
 
 

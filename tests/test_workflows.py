@@ -128,7 +128,6 @@ def test_the_first_release_lists_every_note_as_new(tmp_path):
     project = small_project(tmp_path / "p")  # a new deck: two entries, its first lock committed
     assert run_cli(project, "--only", "deck").returncode == 0
     shutil.copytree(ROOT / ".github", project / ".github")
-    shutil.copy2(ROOT / ".gitignore", project / ".gitignore")
     git(project, "init", "-q")
     git(project, "add", "-A")
     commit(project, "initial", when=1_700_000_000)
