@@ -13,7 +13,7 @@ from pathlib import Path
 import pypdf
 import pytest
 import yaml
-from conftest import ROOT, commit, copy_project, git, import_apkg, new_collection, run_cli, small_project
+from conftest import ROOT, commit, git, import_apkg, new_collection, run_cli, small_project
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 RELEASE = ROOT / ".github" / "release"
@@ -65,12 +65,21 @@ def test_ci_installs_and_tests_exactly_as_the_readme_says():
 
 
 def test_release_steps_build_versioned_reproducible_assets_with_checksums(tmp_path):
-    """Run .github/release/*.sh as the release job does, on a repository with two tags."""
-    project = copy_project(tmp_path / "p", with_git=True)
+    """Run .github/release/*.sh as the release job does, on a repository with two tags (of the
+    two-entry project: the subject is the release job, not this deck's content)."""
+    project = small_project(tmp_path / "p")
     shutil.copytree(ROOT / ".github", project / ".github")
+    config = project / "pyproject.toml"  # no URLs of its own: the release job's apply
+    config.write_text(re.sub(r"(?m)^(source|changes)-url = .*\n", "", config.read_text("utf-8")), "utf-8")
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    commit(project, "initial", when=1_700_000_000)
+    assert run_cli(project, "--only", "deck").returncode == 0  # v0.1.0 with its lock, as a maintainer does
+    git(project, "add", "-A")
+    commit(project, "Release 0.1.0", when=1_700_000_100)
     git(project, "tag", "v0.1.0")
-    pod = project / "entries" / "pod.yaml"
-    pod.write_text(pod.read_text("utf-8").replace("배포 단위다.", "배포 단위이다."), "utf-8")
+    beta = project / "entries" / "beta.yaml"
+    beta.write_text(beta.read_text("utf-8").replace("관련된 개념이다.", "관련이 있는 개념이다."), "utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "STUDYDECK_VERSION")}
     env.update(PYTHON=sys.executable, GITHUB_REF_NAME="v0.2.0")
     github = {
@@ -110,15 +119,15 @@ def test_release_steps_build_versioned_reproducible_assets_with_checksums(tmp_pa
     for name, digest in sums.items():
         assert hashlib.sha256((release / name).read_bytes()).hexdigest() == digest
     changes = (release / "CHANGES.md").read_text("utf-8")
-    assert changes.startswith("# 쿠버네티스 스터디 0.2.0\n") and "## Changed (1)\n\n- `pod/pod` (`Pod`)" in changes
+    assert changes.startswith("# 꿹 스터디 0.2.0\n") and "## Changed (1)\n\n- `beta/beta` (`베타`)" in changes
     first_page = pypdf.PdfReader(release / "k8s-study-0.2.0-sheet.pdf").pages[0].extract_text()
     assert "버전 0.2.0 · 2023-11-17" in first_page  # the tagged commit's date (1_700_200_000), not today's
     # the released cards link their entry's file on the default branch; the deck, this release's changes
     col = new_collection(tmp_path / "anki")
     import_apkg(col, release / "k8s-study-0.2.0.apkg")
-    answer = col.get_card(col.find_cards('"Id:pod"')[0]).answer()
-    assert '<a class="edit" href="https://github.com/example/k8s-study/blob/main/entries/pod.yaml">' in answer
-    description = col.decks.by_name("쿠버네티스 스터디")["desc"]
+    answer = col.get_card(col.find_cards('"Id:beta"')[0]).answer()
+    assert '<a class="edit" href="https://github.com/example/k8s-study/blob/main/entries/beta.yaml">' in answer
+    description = col.decks.by_name("꿹 스터디")["desc"]
     assert '<a href="https://github.com/example/k8s-study/releases/tag/v0.2.0">변경 내역</a>' in description
     assert "버전 0.2.0" in description
     col.close()

@@ -36,6 +36,11 @@ TEMPLATE_NAME = "Cloze"
 TEMPLATE_ID = 1248090915438298
 SOURCE_LINK = "<!-- source link -->"  # in templates/card/back.html: the link to the entry's file
 SOURCE_LINK_TEXT = "이 카드의 원본 파일"
+DESCRIPTION_LINKS = ("원본", "변경 내역")  # the deck description's links to the source and the change list
+# What the release job may set and a local build may not (the source and change-list URLs, the
+# version from the tag) is ASCII, and is shown: in the fonts' subsets always, so that it can
+# never change the note type's identity between the committed entries.lock and the release.
+RELEASE_TIME_CHARACTERS = (*DESCRIPTION_LINKS, *map(chr, range(0x21, 0x7F)))
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,7 @@ def characters(
         config.deck,
         config.version,
         SOURCE_LINK_TEXT,
+        *RELEASE_TIME_CHARACTERS,
         *(part for g in config.groups for part in (g.name, g.label, g.subdeck)),
         *tags,
     )
@@ -269,7 +275,7 @@ def description(config: Config, group: str | None = None) -> str:
     if config.description:
         lines.append(anki_text(config.description))
     lines.append(f"버전 {anki_text(config.version)}")
-    links = [(config.source_url, "원본"), (config.changes_url, "변경 내역")]
+    links = list(zip((config.source_url, config.changes_url), DESCRIPTION_LINKS, strict=True))
     found = [f'<a href="{html.escape(url, quote=True)}">{label}</a>' for url, label in links if url]
     if found:
         lines.append(" · ".join(found))
