@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pypdf
 import pytest
-from conftest import DECK_STEM, copy_project, run_build, run_cli
+from conftest import DECK_STEM, SMALL_STEM, copy_project, run_build, run_cli, small_project
 from pdfcheck import ENTRIES, MARGINS, MM, pages, premature_breaks, segments, squash
 
 A4_WIDTH = 595.28
@@ -90,18 +90,18 @@ def test_a_missing_font_file_stops_the_build_by_name(tmp_path):
 
 
 def test_long_latin_tokens_wrap_inside_narrow_columns(tmp_path):
-    project = copy_project(tmp_path / "p")
-    pod = project / "entries" / "pod.yaml"
+    project = small_project(tmp_path / "p")  # the token is the subject: two entries around it
+    entry = project / "entries" / "alpha.yaml"
     url = "https://kubernetes.io/ko/docs/concepts/workloads/pods/pod-lifecycle/#container-restart-policy"
-    pod.write_text(
-        pod.read_text("utf-8").replace(
-            "  - 한 Pod의 컨테이너는", f"  - 재시작 정책은 {url} 참고.\n  - 한 Pod의 컨테이너는", 1
+    entry.write_text(
+        entry.read_text("utf-8").replace(
+            "  - 뙇 첫째 요점이다.", f"  - 재시작 정책은 {url} 참고.\n  - 뙇 첫째 요점이다.", 1
         ),
         "utf-8",
     )
-    done = run_build(project, "--only", "sheet", "--columns", "4")
+    done = run_cli(project, "--only", "sheet", "--columns", "4")
     assert done.returncode == 0, done.stderr
-    path = project / "dist" / f"{DECK_STEM}.pdf"
+    path = project / "dist" / f"{SMALL_STEM}.pdf"
     column = (A4_WIDTH - MARGINS["left"] - MARGINS["right"] - 3 * 6 * MM) / 4
     lines = 0
     for page in pages(path):
@@ -109,7 +109,7 @@ def test_long_latin_tokens_wrap_inside_narrow_columns(tmp_path):
             if s["size"] < 9.9 and s["top"] > 100:  # entry text; title block and headings span the page
                 lines += 1
                 assert s["x1"] - s["x0"] <= column + 0.5, s
-    assert lines > 300
-    assert premature_breaks(path, columns=4) == []
+    assert lines > 20
+    assert premature_breaks(path, columns=4, minimum=5) == []  # the whole sheet at 4 columns: test_layout
     text = squash("".join(p.extract_text() for p in pypdf.PdfReader(path).pages))
     assert squash(url) in text  # wrapped over several lines, every character kept
