@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import copy_project, run_build
+from conftest import copy_project, run_cli
 
 from studydeck.errors import collecting_warnings
 from studydeck.gather import reads
@@ -129,10 +129,10 @@ def test_a_planted_font_subset_is_not_shipped(home, tmp_path):
 def test_cache_warnings_are_counted_by_strict(home, tmp_path):
     """One channel: a planted record is a warning like a card-quality one; --strict refuses it."""
     project = copy_project(tmp_path / "p")
-    assert run_build(project, "--only", "deck", env=SDE).returncode == 0
+    assert run_cli(project, "--only", "deck", env=SDE).returncode == 0
     (record,) = (project / cache.CACHE_DIR).glob("outputs-*.json")
     record.write_text("{ planted", "utf-8")
-    done = run_build(project, "--only", "deck", "--strict", env=SDE)
+    done = run_cli(project, "--only", "deck", "--strict", env=SDE)
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         f".cache/studydeck/{record.name}: warning: ignored: it is not a record (not UTF-8 JSON); "
@@ -141,7 +141,7 @@ def test_cache_warnings_are_counted_by_strict(home, tmp_path):
     ]
     shutil.rmtree(project / ".cache")
     (project / ".cache").write_text("not a folder", "utf-8")  # the record cannot be kept
-    done = run_build(project, "--only", "deck", "--strict", env=SDE)
+    done = run_cli(project, "--only", "deck", "--strict", env=SDE)
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         ".cache: warning: is not a folder, so no build is recorded: each build makes everything again",
@@ -150,7 +150,7 @@ def test_cache_warnings_are_counted_by_strict(home, tmp_path):
     (project / ".cache").unlink()
     (tmp_path / "elsewhere").mkdir()
     (project / ".cache").symlink_to(tmp_path / "elsewhere")
-    done = run_build(project, "--only", "deck", env=SDE)
+    done = run_cli(project, "--only", "deck", env=SDE)
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines() == [
         ".cache: warning: is a link, so no build is recorded: each build makes everything again"
@@ -160,10 +160,10 @@ def test_cache_warnings_are_counted_by_strict(home, tmp_path):
 
 def test_a_copy_of_a_built_project_is_up_to_date(home, tmp_path):
     project = copy_project(tmp_path / "a")
-    assert run_build(project, "--only", "deck", env=SDE).returncode == 0
+    assert run_cli(project, "--only", "deck", env=SDE).returncode == 0
     copy = tmp_path / "elsewhere" / "b"
     shutil.copytree(project, copy, symlinks=True)
-    done = run_build(copy, "--only", "deck", env=SDE)
+    done = run_cli(copy, "--only", "deck", env=SDE)
     assert done.returncode == 0, done.stderr
     assert [line for line in done.stdout.splitlines() if line.startswith("wrote")] == []
     assert "up to date: dist/쿠버네티스-스터디.apkg" in done.stdout

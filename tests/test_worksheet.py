@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import copy_project, outputs, run_build
+from conftest import SMALL_STEM, outputs, run_cli, small_project
 from pdfcheck import ENTRIES, definition_tree, pages, reading_order, reading_text, segments, small_numbers, squash
 
 from studydeck.gather import markup
@@ -96,21 +96,20 @@ def test_the_key_lists_every_answer_with_its_number(built):
 
 
 def test_hints_are_printed_under_their_blank_and_the_answer_is_in_the_key(tmp_path):
-    project = copy_project(tmp_path / "p")
-    pod = project / "entries" / "pod.yaml"
-    pod.write_text(pod.read_text("utf-8").replace("{{c1::cgroup}}", "{{c1::cgroup::리눅스 자원 제한 기능}}"), "utf-8")
-    done = run_build(project, "--only", "worksheet", "--accept-removals")
+    """The two-entry project's first blank, {{c1::kube-proxy::노드 컴포넌트 뷁}}, has a hint."""
+    project = small_project(tmp_path / "p")
+    done = run_cli(project, "--only", "worksheet")
     assert done.returncode == 0, done.stderr
-    questions, key = _split(outputs(project)["worksheet"])
+    questions, key = _split(outputs(project, SMALL_STEM)["worksheet"])
     page = questions[0]
-    hint = next(s for s in segments(page) if "리눅스 자원 제한 기능" in s["text"])
+    hint = next(s for s in segments(page) if "노드 컴포넌트 뷁" in s["text"])
     assert hint["size"] < 7
-    assert small_numbers(page)[2] == 3  # cgroup is the 3rd blank; its number sits just above the hint
+    assert small_numbers(page)[0] == 1  # kube-proxy is the 1st blank; its number sits just above the hint
     above = [
         c
         for c in page.chars
         if c["size"] < 6.5 and c["text"].isdigit() and 0 < hint["top"] - c["top"] < 20 and abs(hint["x0"] - c["x0"]) < 2
     ]
-    assert [c["text"] for c in above] == ["3"], above
-    assert "3cgroup" in squash("".join(reading_text(p) for p in key))
-    assert "cgroup" not in squash("".join(p.extract_text() for p in questions))
+    assert [c["text"] for c in above] == ["1"], above
+    assert "1kube-proxy" in squash("".join(reading_text(p) for p in key))
+    assert "kube-proxy" not in squash("".join(p.extract_text() for p in questions))
