@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pypdf
+import pytest
 from conftest import SMALL_STEM, copy_project, import_apkg, outputs, run_build, run_cli, small_project
 from test_deck import visible
 
@@ -36,12 +38,27 @@ definitions:
     return text + "#" + " " * (pad - 1) + "\n"
 
 
-def test_an_entry_at_every_limit_builds_and_every_card_imports(tmp_path, collection):
+def _project(tmp_path):
     project = small_project(tmp_path / "p")  # the entry is the subject: two others beside it
     path = project / "entries" / "edges.yaml"
     path.write_text(_edges(), "utf-8")
     assert path.stat().st_size == MAX_FILE_BYTES
-    done = run_build(project)
+    return project
+
+
+@pytest.mark.slow  # the worksheet of 500 blanks alone lays out for 19 s
+def test_an_entry_at_every_limit_is_printed(tmp_path):
+    project = _project(tmp_path)
+    done = run_build(project, "--only", "sheet")
+    assert done.returncode == 0, done.stderr
+    done = run_build(project, "--only", "worksheet")
+    assert done.returncode == 0, done.stderr
+    assert len(pypdf.PdfReader(outputs(project, SMALL_STEM)["worksheet"]).pages) > 1
+
+
+def test_an_entry_at_every_limit_builds_and_every_card_imports(tmp_path, collection):
+    project = _project(tmp_path)
+    done = run_build(project, "--only", "deck")  # its sheets: test_an_entry_at_every_limit_is_printed (slow)
     assert done.returncode == 0, done.stderr
     import_apkg(collection, outputs(project, SMALL_STEM)["apkg"])
     notes = {collection.get_note(n)["Term"]: collection.get_note(n) for n in collection.find_notes('"Id:edges"')}
