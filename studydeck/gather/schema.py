@@ -1,7 +1,11 @@
 """entries/schema.json: the JSON Schema editors check entry files against, from the configuration.
 
 Its `group` values are the configured groups and its `lint_ignore` values the card-quality rules,
-so it always agrees with what the build accepts. The build keeps the file current (written with
+so it always agrees with what the build accepts. The shape (which keys, which required) is
+validate.py's: `required` is taken from it, and tests/test_schema.py holds the keys to it; what
+is written here is what only a schema says (descriptions, patterns for the editor). The entries
+are not checked with this schema: validate.py says each problem in Korean-deck terms at its
+line and column, which a JSON Schema validator cannot. The build keeps the file current (written with
 entries.lock, all or nothing); `--locked` fails when it is out of date, as for the lock.
 """
 
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import json
 
+from studydeck.gather.validate import REQUIRED_DEFINITION, REQUIRED_ENTRY, REQUIRED_FIGURE
 from studydeck.model import Config
 
 SCHEMA_NAME = "entries/schema.json"
@@ -26,7 +31,7 @@ def entry_schema(config: Config, lint_rules: list[str]) -> dict:
         "its identity is id + definitions[].key, never the text.",
         "type": "object",
         "additionalProperties": False,
-        "required": ["id", "title", "group", "definitions", "points"],
+        "required": list(REQUIRED_ENTRY),
         "$defs": _defs(),
         "properties": {
             "id": slug
@@ -83,7 +88,7 @@ def _defs() -> dict:
         "figure": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["file", "alt"],
+            "required": list(REQUIRED_FIGURE),
             "description": "An image shown with the card's answer, beside the entry on the sheet and in "
             "the preview. SVG text is drawn with the bundled fonts.",
             "properties": {
@@ -110,7 +115,7 @@ def _definition(slug: dict, lint_rules: list[str]) -> dict:
     return {
         "type": "object",
         "additionalProperties": False,
-        "required": ["key", "term", "text"],
+        "required": list(REQUIRED_DEFINITION),
         "properties": {
             "key": slug | {"description": "Stable within the entry; with id it is the note identity."},
             "term": {
