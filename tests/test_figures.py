@@ -247,6 +247,12 @@ def test_svg_editor_data_is_dropped_and_the_output_repeats():
          b'1x)"/></svg>', "'image-set(' in style= is not allowed", 1),
         (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><style>@namespace x "http://e.com";</style></svg>',
          "'@namespace' in style is not allowed", 1),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><style>@media print { rect { fill: URL( '
+         b'"http://e.com/p" ) } }</style></svg>', "style refers to 'URL( \"http://e.com/p\" )'", 1),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect style="mask:-webkit-image-set(a 1x)"/></svg>',
+         "'-webkit-image-set(' in style= is not allowed", 1),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><style>@media print { @font-feature-values x '
+         b'{} }</style></svg>', "'@font-feature-values' in style is not allowed", 1),
         # references: into themselves, or multiplying
         (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1">\n<g id="a">\n<use href="#a"/></g></svg>',
          "a reference leads back to itself", 3),
@@ -383,9 +389,11 @@ def test_a_front_figure_that_shows_an_answer_is_a_card_quality_warning(tmp_path)
 
 
 def test_words_that_look_like_css_in_plain_attributes_are_kept():
+    """CSS is read as CSS (tinycss2): a word before a parenthesis is no function, a comment no rule."""
     svg = (
         b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1" aria-label="Pod image (3) @ node">'
-        b"<style>@media (prefers-color-scheme: dark) { rect { fill: #ddd } }</style><rect/></svg>"
+        b"<style>@media (prefers-color-scheme: dark) { rect { fill: #ddd } } /* no image() or @import-ant */"
+        b'</style><rect style="fill: url( #g ) /* url(http://e.com) */"/></svg>'
     )
     out = figures.clean_svg(svg).data
     assert b'aria-label="Pod image (3) @ node"' in out and b"@media (prefers-color-scheme: dark)" in out

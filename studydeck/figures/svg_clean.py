@@ -169,16 +169,17 @@ def _check_style_sheets(root: Node) -> None:
                 )
 
 
-# CSS functions that can load an image (url() is URL's); a function is its name and "(" with
-# nothing between, so "image (" in an aria-label is not one
-_LOADS = re.compile(r"\b(?:image-set|image|cross-fade|element|src)\(", re.I)
-
-
-_AT_RULE = re.compile(r"@(?!media\b)[a-z-]+", re.I)  # in a style sheet: @import, @font-face, @namespace ...
+# CSS functions that can load something (url() is checked for its target), without a vendor prefix
+LOADERS = frozenset({"image-set", "image", "cross-fade", "element", "src"})
 
 
 def _check_css(value: str, node: Node, name: str = "style") -> None:
-    """Refuse what could load or run something. CSS escapes are refused first: `\\75rl(` is url(."""
+    """Refuse what could load or run something, found by the tokens a browser reads: tinycss2
+    (CSS Syntax Level 3, installed with WeasyPrint) parses a <style> as a style sheet, style=
+    as declarations and any other attribute as a value, so a function is a function however it
+    is spaced or commented, and "image (" in an aria-label is not one. CSS escapes are refused
+    first (`\\75rl(` is url( to a browser; no drawing program writes them), and the IE and old
+    Firefox hooks wherever they appear."""
     if "\\" in value:
         raise FigureError(
             f"a backslash in {name} is not allowed (a CSS escape can hide url() or @import); write the characters",
@@ -186,22 +187,63 @@ def _check_css(value: str, node: Node, name: str = "style") -> None:
             node.col,
         )
     low = value.lower()
-    for bad in ("@import", "expression(", "javascript:", "behavior:", "-moz-binding"):
+    for bad in ("expression(", "javascript:", "behavior:", "-moz-binding"):
         if bad in low:
             raise FigureError(f"'{bad}' in {name} is not allowed (it loads or runs something)", node.line, node.col)
-    if m := _LOADS.search(value) or (name in ("style", "style=") and _AT_RULE.search(value)):
-        raise FigureError(
-            f"'{m.group(0)}' in {name} is not allowed (it can load something); only @media and url(#id) are",
-            node.line,
-            node.col,
-        )
-    for m in URL.finditer(value):
-        if not m.group(2).strip().startswith("#"):
-            raise FigureError(
-                f"{name} refers to {m.group(0)!r}; a figure may refer only to its own parts (url(#id))",
-                node.line,
-                node.col,
-            )
+    import tinycss2
+
+    if name == "style":
+        found = tinycss2.parse_stylesheet(value, skip_comments=True, skip_whitespace=True)
+    elif name == "style=":
+        found = tinycss2.parse_blocks_contents(value, skip_comments=True, skip_whitespace=True)
+    else:
+        found = tinycss2.parse_component_value_list(value, skip_comments=True)
+    rules = name in ("style", "style=")  # where an at-rule can be one
+    for token in _css_tokens(found):
+        if (refusal := _css_refusal(token, name, rules)) is not None:
+            raise FigureError(refusal, node.line, node.col)
+
+
+def _css_tokens(nodes):
+    """Every token and block of parsed CSS, depth first."""
+    for node in nodes:
+        kind = node.type
+        yield node
+        if kind == "at-rule":
+            yield from _css_tokens(node.prelude)
+            yield from _css_tokens(node.content or [])
+        elif kind == "qualified-rule":
+            yield from _css_tokens(node.prelude)
+            yield from _css_tokens(node.content)
+        elif kind == "declaration":
+            yield from _css_tokens(node.value)
+        elif kind == "function":
+            yield from _css_tokens(node.arguments)
+        elif kind in ("() block", "[] block", "{} block"):
+            yield from _css_tokens(node.content)
+
+
+def _css_refusal(token, name: str, rules: bool) -> str | None:
+    kind = token.type
+    if rules and kind in ("at-rule", "at-keyword"):  # a rule, or one nested where CSS reads none yet
+        keyword = token.at_keyword if kind == "at-rule" else token.value
+        if keyword.lower() == "import":
+            return f"'@import' in {name} is not allowed (it loads or runs something)"
+        if keyword.lower() != "media":
+            return f"'@{keyword}' in {name} is not allowed (it can load something); only @media and url(#id) are"
+    if kind == "function":
+        bare = re.sub(r"^-[a-z]+-", "", token.lower_name)
+        if bare in LOADERS:
+            return f"'{token.name}(' in {name} is not allowed (it can load something); only @media and url(#id) are"
+        if bare == "url":
+            target = next((t.value for t in token.arguments if t.type == "string"), "")
+            if not target.strip().startswith("#"):
+                return f"{name} refers to {token.serialize()!r}; a figure may refer only to its own parts (url(#id))"
+    if kind == "url" and not token.value.strip().startswith("#"):
+        return f"{name} refers to {token.serialize()!r}; a figure may refer only to its own parts (url(#id))"
+    if kind == "error" and token.kind == "bad-url":
+        return f"{name} holds a url() that CSS cannot read; a figure may refer only to its own parts (url(#id))"
+    return None
 
 
 def _size(root: Node) -> tuple[float, float]:

@@ -1,6 +1,11 @@
 """An SVG's text drawn as outlines with the bundled fonts: Anki shows an SVG as an image, which
 cannot use the card's fonts, so a phone without a Korean font would show boxes. Each character
-is one glyph of the bundled font, placed by its advance width (no kerning or shaping)."""
+is one glyph of the bundled font, placed by its advance width (no kerning or shaping).
+
+Not shaped (uharfbuzz would shape and kern): labels are mostly Hangul syllables, which need
+neither, and short Latin words, which lose only their kerning pairs. Shaping would change the
+bytes of every figure with Latin text, and so update those notes once for every learner: a
+change to make for a measured reason, not by the way."""
 
 from __future__ import annotations
 
