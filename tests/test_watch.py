@@ -20,6 +20,7 @@ import pytest
 from conftest import SMALL_STEM, copy_project, outputs, small_project
 
 from studydeck.watch import server
+from studydeck.watch.state import State
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 
@@ -87,10 +88,14 @@ class Watching:
         raise AssertionError(f"no {kind} event in {timeout} s")
 
     def get(self, path: str, method: str = "GET", host: str | None = None) -> tuple[int, str]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        conn.request(method, path, headers={"Host": host or f"127.0.0.1:{self.port}"})
-        response = conn.getresponse()
-        return response.status, response.read().decode("utf-8", "replace")
+        return _get(self.port, path, method, host)
+
+
+def _get(port: int, path: str, method: str = "GET", host: str | None = None) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request(method, path, headers={"Host": host or f"127.0.0.1:{port}"})
+    response = conn.getresponse()
+    return response.status, response.read().decode("utf-8", "replace")
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -189,19 +194,6 @@ def test_only_loopback_only_the_pages_and_nothing_left_after_ctrl_c(tmp_path):
             raw.sendall(f"GET /cards HTTP/1.1\r\nHost: 127.0.0.1:{w.port}\r\n\r\n".encode())
             raw.close()
         assert w.get("/")[0] == 200
-        # many clients that open a connection and send nothing (slowloris): the server turns the
-        # surplus away at once, and drops the silent ones after its timeout
-        idle = [socket.create_connection(("127.0.0.1", w.port)) for _ in range(server.MAX_CLIENTS + 4)]
-        opened = time.monotonic()
-        while w.get("/")[0] != 503:  # the server has taken the idle ones in
-            assert time.monotonic() - opened < 5
-            time.sleep(0.05)
-        while w.get("/")[0] != 200:  # until it drops them: after its timeout, not before
-            assert time.monotonic() - opened < server.Handler.timeout + 5
-            time.sleep(0.1)
-        assert time.monotonic() - opened >= server.Handler.timeout - 0.5
-        for conn in idle:
-            conn.close()
         # stop while the background build runs (its PDF workers too)
         _edit(project / "entries" / "pod.yaml", "title: Pod\n", "title: Pod 중지\n")
         w.next_event("any", lambda e: e["state"] == "running" and "pod" in e["changed"])
@@ -221,3 +213,30 @@ def test_only_loopback_only_the_pages_and_nothing_left_after_ctrl_c(tmp_path):
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", w.port), timeout=2)
     assert list(scratch.iterdir()) == []  # no temporary files left
+
+
+def test_silent_clients_are_turned_away_then_dropped_after_the_timeout(monkeypatch):
+    """Many clients that open a connection and send nothing (slowloris): the server turns the
+    surplus away at once, and drops the silent ones after its timeout (1 s here, 10 s shipped),
+    in process, on the server `--watch` starts."""
+    monkeypatch.setattr(server.Handler, "timeout", 1)
+    watch = type("Watch", (), {"state": State(preview="<p>preview</p>"), "stop": threading.Event()})()
+    srv = server.serve(watch)
+    port = srv.server_address[1]
+    try:
+        assert _get(port, "/")[0] == 200
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(server.MAX_CLIENTS + 4)]
+        opened = time.monotonic()
+        while _get(port, "/")[0] != 503:  # the server has taken the idle ones in
+            assert time.monotonic() - opened < 5
+            time.sleep(0.05)
+        while _get(port, "/")[0] != 200:  # until it drops them: after its timeout, not before
+            assert time.monotonic() - opened < 1 + 5
+            time.sleep(0.1)
+        assert time.monotonic() - opened >= 1 - 0.5
+        for conn in idle:
+            conn.close()
+    finally:
+        watch.stop.set()
+        srv.shutdown()
+        srv.server_close()
