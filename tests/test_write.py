@@ -263,37 +263,46 @@ def big_project(tmp_path_factory):
     "how", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL], ids=["INT", "TERM", "HUP", "KILL"]
 )
 def test_stopping_the_build_stops_its_workers_and_leaves_no_files(big_project, tmp_path, how):
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    for leftover in ("dist", ".cache"):
-        subprocess.run(["rm", "-rf", str(big_project / leftover)], check=True)
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-    build = subprocess.Popen(
-        [sys.executable, "build.py", "-q"],
-        cwd=big_project,
-        env={**env, "TMPDIR": str(scratch)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.time() + 60
-    while len(_children(build.pid)) < 2 and time.time() < deadline and build.poll() is None:
-        time.sleep(0.05)
-    workers = _children(build.pid)
-    assert len(workers) >= 2, "the sheets were not laid out in worker processes"
-    time.sleep(0.5)
-    assert build.poll() is None, "the build ended before it could be stopped: make big_project bigger"
-    build.send_signal(how)
-    build.wait(timeout=30)
+    tried = []
+    for attempt in range(3):
+        scratch = tmp_path / f"tmp{attempt}"
+        scratch.mkdir()
+        for leftover in ("dist", ".cache"):
+            subprocess.run(["rm", "-rf", str(big_project / leftover)], check=True)
+        started = time.monotonic()
+        build = subprocess.Popen(
+            [sys.executable, "build.py", "-q"],
+            cwd=big_project,
+            env={**env, "TMPDIR": str(scratch)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        while len(_children(build.pid)) < 2 and time.monotonic() - started < 60 and build.poll() is None:
+            time.sleep(0.05)
+        workers = _children(build.pid)
+        assert len(workers) >= 2, "the sheets were not laid out in worker processes"
+        seen = time.monotonic() - started
+        time.sleep(0.5)
+        build.send_signal(how)
+        build.wait(timeout=30)
+        stderr = build.stderr.read().decode().strip()
+        tried.append(f"workers at {seen:.1f} s, signal at {seen + 0.5:.1f} s, exit {build.returncode}: {stderr!r}")
+        # A signal that comes as the process ends (a loaded machine) finds the build done: its
+        # outputs whole, exit 0, or killed by the signal once Python has put the default handler
+        # back. That proves nothing here; try again. A build that never stops fails all three.
+        if how == signal.SIGKILL or build.returncode not in (0, -how) or stderr:
+            break
+    else:
+        pytest.fail("the build was never stopped in the middle: make big_project bigger\n" + "\n".join(tried))
     time.sleep(1)
     alive = [
         w for w in workers if Path(f"/proc/{w}").exists() and "zombie" not in Path(f"/proc/{w}/status").read_text()
     ]
     assert alive == []
     if how != signal.SIGKILL:
-        assert build.returncode == 130
-        assert build.stderr.read().decode().strip() == (
-            "interrupted: the outputs and entries.lock are either all as they were or all new"
-        )
+        assert build.returncode == 130, tried
+        assert stderr == "interrupted: the outputs and entries.lock are either all as they were or all new"
         assert list(scratch.iterdir()) == []  # no font copies, no worker folders
 
 
