@@ -93,9 +93,9 @@ def make(
             todo.append((output, inputs, key))
     jobs = {output: (output.make(inputs, say), key) for output, inputs, key in todo if output.parallel}
     pending = None
-    if jobs:
-        pending = workers.start({o.name: job for o, (job, _) in jobs.items()}, report)
     try:
+        if jobs:
+            pending = workers.start({o.name: job for o, (job, _) in jobs.items()}, report)
         for output, inputs, key in todo:
             if not output.parallel:
                 files.update(_keep(output, output.make(inputs, say), key, record, result, out))

@@ -48,13 +48,18 @@ class Pending:
             _remove_stale_scratch()
             # the workers' temporary files, removed here (or by a later build if this one is killed)
             self._scratch = _make_scratch()
-            self._pool = ProcessPoolExecutor(
-                min(len(jobs), os.cpu_count() or 1),
-                mp_context=context,
-                initializer=_worker_init,
-                initargs=(self._queue, self._scratch),
-            )
-            self._futures = {name: self._pool.submit(_work, name, job) for name, job in jobs.items()}
+            try:  # Ctrl-C or kill while the workers start: none left, nor their folder
+                self._pool = ProcessPoolExecutor(
+                    min(len(jobs), os.cpu_count() or 1),
+                    mp_context=context,
+                    initializer=_worker_init,
+                    initargs=(self._queue, self._scratch),
+                )
+                self._futures = {name: self._pool.submit(_work, name, job) for name, job in jobs.items()}
+            except BaseException:
+                self.cancel()
+                shutil.rmtree(self._scratch, ignore_errors=True)
+                raise
 
     def result(self) -> dict:
         """name -> the Made each job returned."""

@@ -306,6 +306,26 @@ def test_stopping_the_build_stops_its_workers_and_leaves_no_files(big_project, t
         assert list(scratch.iterdir()) == []  # no font copies, no worker folders
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: the jobs run in the build's process")
+def test_an_interrupt_while_the_workers_start_leaves_no_folder(tmp_path, monkeypatch):
+    """Ctrl-C in the moment between the workers' folder being made and the jobs being handed
+    over: the folder goes with the build, as it does at any later moment."""
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+
+    from studydeck import workers
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        workers.start({"sheet": None, "worksheet": None})
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_build_leaves_nothing_in_the_temporary_folder(tmp_path):
     project = small_project(tmp_path / "p")  # a whole build: two PDF workers, the deck, the fonts
     scratch = tmp_path / "tmp"
