@@ -245,6 +245,13 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C at its default, as a build started from a terminal has it. A suite started in the
+    background by a shell without job control (`pytest &` in a script) hands its children SIGINT
+    ignored, and Python, as POSIX asks, keeps it ignored: the build would run on."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="module")
 def big_project(tmp_path_factory):
     """The default entries six times over: the sheets take several seconds to lay out."""
@@ -277,6 +284,7 @@ def test_stopping_the_build_stops_its_workers_and_leaves_no_files(big_project, t
             env={**env, "TMPDIR": str(scratch)},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            preexec_fn=_as_from_a_terminal,
         )
         while len(_children(build.pid)) < 2 and time.monotonic() - started < 60 and build.poll() is None:
             time.sleep(0.05)
