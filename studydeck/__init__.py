@@ -11,4 +11,5 @@ The folders are the pipeline (pipeline.py runs it, cli.py is the command line):
 - pdf/      what the sheets are made of: the HTML documents, entry text as HTML, WeasyPrint
 - state/    what a build leaves for the next: all-or-nothing writes (and their journal), the cache
 - watch/    --watch: the live preview while an author writes
+- init.py   `studydeck init DIR`: a new deck's whole project (the tool, workflows, example entries)
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import threading
@@ -20,6 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="build.py",
         description=("Build the Anki cloze deck (.apkg) and the printable study sheet (.pdf, .html) from entries/."),
+        epilog="Start a deck on another subject: studydeck init DIR (studydeck init --help).",
     )
     p.add_argument(
         "--only",
@@ -27,26 +29,7 @@ def _parser() -> argparse.ArgumentParser:
         help="build only the deck, only the cheat sheet (.pdf and .html) or only the worksheet",
     )
     p.add_argument("--out", metavar="DIR", help="output folder (default: dist/ in the project)")
-    sheets = p.add_argument_group(
-        "printed sheets",
-        "These shape both PDFs; the deck always holds every entry. "
-        "With --group or --tag the PDFs are named after the subset "
-        "(e.g. *-object.pdf) so the full sheets are not replaced.",
-    )
-    sheets.add_argument("--paper", choices=tuple(PAPERS), default="a4", help="paper size (default: a4)")
-    sheets.add_argument(
-        "--columns", metavar="N", type=_columns, default=2, help=f"columns per page, 1 to {MAX_COLUMNS} (default: 2)"
-    )
-    sheets.add_argument(
-        "--group",
-        metavar="G",
-        action="append",
-        default=[],
-        help="print only this group's entries (repeatable; the groups of [tool.studydeck])",
-    )
-    sheets.add_argument(
-        "--tag", metavar="T", action="append", default=[], help="print only entries tagged T (repeatable: any of them)"
-    )
+    _sheet_options(p)
     p.add_argument(
         "--changes-since",
         metavar="LOCKFILE",
@@ -70,11 +53,100 @@ def _parser() -> argparse.ArgumentParser:
         help="serve a live preview of the sheet and the cards on 127.0.0.1 and rebuild on every save "
         "(the deck and the PDFs in the background); Ctrl-C stops",
     )
-    p.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)  # --watch: 0 = a free port
-    p.add_argument("--root", metavar="DIR", type=Path, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--port", type=int, default=0, help="with --watch: the preview's port (default: a free one)")
+    p.add_argument(
+        "--root",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="the project (default: build.py's folder; for the studydeck command, the nearest folder, "
+        "this one or above, whose pyproject.toml has [tool.studydeck])",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    p.add_argument("--version", action="version", version=f"studydeck {_version()}")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     return p
+
+
+def _sheet_options(p: argparse.ArgumentParser) -> None:
+    sheets = p.add_argument_group(
+        "printed sheets",
+        "These shape both PDFs; the deck always holds every entry. "
+        "With --group or --tag the PDFs are named after the subset "
+        "(e.g. *-object.pdf) so the full sheets are not replaced.",
+    )
+    sheets.add_argument("--paper", choices=tuple(PAPERS), default="a4", help="paper size (default: a4)")
+    sheets.add_argument(
+        "--columns", metavar="N", type=_columns, default=2, help=f"columns per page, 1 to {MAX_COLUMNS} (default: 2)"
+    )
+    sheets.add_argument(
+        "--group",
+        metavar="G",
+        action="append",
+        default=[],
+        help="print only this group's entries (repeatable; the groups of [tool.studydeck])",
+    )
+    sheets.add_argument(
+        "--tag", metavar="T", action="append", default=[], help="print only entries tagged T (repeatable: any of them)"
+    )
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:  # the distribution the package was installed from (this deck's project, or a new deck's)
+        return metadata.version(metadata.packages_distributions().get("studydeck", ["studydeck"])[0])
+    except (metadata.PackageNotFoundError, IndexError):
+        return "(not installed)"
+
+
+def _init_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="studydeck init",
+        description="Start a new deck: a complete project in DIR (the tool, the workflows, "
+        "pyproject.toml with [tool.studydeck], one example entry per group, a README). "
+        "On a terminal it asks for the deck's name and groups not given as options.",
+    )
+    p.add_argument("dir", metavar="DIR", type=Path, help="a new or empty folder")
+    p.add_argument("--deck", metavar="NAME", help="the deck's name in Anki (default: DIR's name)")
+    p.add_argument(
+        "--group",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="a group: a section of the sheets and a subdeck (repeatable, in order; default: 개념)",
+    )
+    p.add_argument("--description", metavar="TEXT", help="the deck's description on Anki's overview")
+    p.add_argument(
+        "--guid-prefix", metavar="P", help="part of every note's GUID (default: DIR's name and a random suffix)"
+    )
+    return p
+
+
+def _init(argv: list[str]) -> int:
+    from studydeck import init
+
+    try:
+        args = _init_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        deck = args.deck or init.ask("deck name", args.dir.resolve().name)
+        groups = args.group or [
+            g.strip() for g in init.ask("groups, comma-separated", ", ".join(init.DEFAULT_GROUPS)).split(",")
+        ]
+        for line in init.write(init.plan(args.dir, deck, groups, args.description, args.guid_prefix)):
+            print(shown(line))
+    except StudydeckError as exc:
+        _report(exc)
+        return exc.exit_code
+    except OSError as exc:
+        print(shown(f"error: init: {exc.strerror or exc}: {exc.filename or args.dir}"), file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, EOFError):
+        print("interrupted: nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_OK
 
 
 def _columns(value: str) -> int:
@@ -83,8 +155,13 @@ def _columns(value: str) -> int:
     return int(value)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of `python build.py` and the `studydeck` console script."""
+def main(argv: list[str] | None = None, root: Path | None = None) -> int:
+    """Entry point of `python build.py` (root: its folder) and the `studydeck` console script
+    (the project found from the current folder)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    _DEFAULT_ROOT[:] = [root] if root is not None else []
+    if argv[:1] == ["init"]:
+        return _init(argv[1:])
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
@@ -241,9 +318,23 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+_DEFAULT_ROOT: list[Path] = []  # build.py's own folder: build.py builds the project it is in
+
+
 def _project_root() -> Path:
-    """The folder holding build.py and pyproject.toml: the current one, or the package's parent."""
+    """The project: build.py's folder when run as build.py; else, as git and mkdocs find theirs,
+    the current folder or the nearest one above it whose pyproject.toml has [tool.studydeck]."""
+    if _DEFAULT_ROOT:
+        return _DEFAULT_ROOT[0]
     here = Path.cwd()
-    if (here / "pyproject.toml").exists() and (here / "entries").is_dir():
-        return here
-    return Path(__file__).resolve().parent.parent
+    for folder in (here, *here.parents):
+        try:
+            text = (folder / "pyproject.toml").read_text("utf-8", errors="replace")
+        except OSError:
+            continue
+        if re.search(r"(?m)^\s*\[\[?\s*tool\.studydeck\b", text):
+            return folder
+    raise UsageError(
+        f"no studydeck project here: no pyproject.toml with [tool.studydeck] in {here} or a folder "
+        "above it (cd into a project, or start one with `studydeck init DIR`)"
+    )

@@ -109,7 +109,7 @@ def run_cli(project: Path, *args: str, env: dict | None = None) -> subprocess.Co
         os.environ.update(env or {})
         os.chdir(project)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main(list(args))
+            code = cli.main(list(args), root=project)
     finally:
         os.chdir(saved_cwd)
         os.environ.clear()
