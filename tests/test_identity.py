@@ -72,9 +72,13 @@ def test_a_note_gone_without_a_rename_is_an_error_unless_removals_are_accepted()
     lock = Lock({"pod/a": _record("g1"), "pod/b": _record("g2")})
     entries = [_entry("pod", "a")]
     with pytest.raises(BuildError) as err:
-        identity.check_missing(entries, lock, {}, accept_removals=False)
+        identity.check_missing(entries, lock, {}, accept_removals=False, shipped=None)
     assert "note 'pod/b' (GUID g2) is in entries.lock but no entry defines it" in str(err.value)
-    assert identity.check_missing(entries, lock, {}, accept_removals=True) == ["pod/b"]
+    assert identity.check_missing(entries, lock, {}, accept_removals=True, shipped=None) == ["pod/b"]
+    # shipped: the GUIDs a release shipped; a note no release shipped (a draft) simply goes
+    assert identity.check_missing(entries, lock, {}, accept_removals=False, shipped=frozenset({"g1"})) == []
+    with pytest.raises(BuildError):
+        identity.check_missing(entries, lock, {}, accept_removals=False, shipped=frozenset({"g2"}))
 
 
 def test_times_unchanged_content_keeps_its_time_new_content_never_goes_back():

@@ -151,3 +151,46 @@ def test_a_lock_in_any_bad_form_is_one_line(tmp_path, form):
     with pytest.raises(BuildError) as err:
         read_lock(Reads(root))
     assert str(err.value).splitlines()[-1] == message
+
+
+def test_a_draft_may_change_move_or_go_until_a_release_ships_it(tmp_path):
+    """Only what a v* tag shipped is in learners' collections; a note no release shipped changes
+    its answer, loses its key or goes without a warning, a refusal or a tombstone."""
+    from conftest import commit, git, small_project
+
+    project = small_project(tmp_path / "p", with_git=True)
+    beta = project / "entries" / "beta.yaml"
+
+    def edit(old: str, new: str) -> None:
+        text = beta.read_text("utf-8")
+        assert old in text
+        beta.write_text(text.replace(old, new), "utf-8")
+
+    def save(message: str, when: int) -> None:
+        git(project, "add", "-A")
+        commit(project, message, when=when)
+
+    assert run_cli(project, "--only", "deck").returncode == 0
+    save("first draft", 1_700_000_000)
+    edit("{{c1::베타}}", "{{c1::감마}}")  # a draft's answer changes
+    done = run_cli(project, "--check", "--strict")
+    assert done.returncode == 0, done.stderr
+    assert "history" not in done.stderr
+    edit("key: beta\n", "key: beta-two\n")  # a draft's key changes, no renamed_from
+    done = run_cli(project, "--only", "deck")
+    assert done.returncode == 0, done.stderr
+    lock = json.loads((project / "entries.lock").read_text("utf-8"))
+    assert "beta/beta-two" in lock["notes"] and "beta/beta" not in lock["notes"]
+    assert "beta/beta" not in lock.get("removed", {})  # no tombstone for what no one has
+    assert "Removed" not in (project / "dist" / "CHANGES.md").read_text("utf-8")
+    save("second draft", 1_700_000_100)
+    git(project, "tag", "v0.1.0")  # released: from now on the same edits are guarded
+    edit("{{c1::감마}}", "{{c1::델타}}")
+    done = run_cli(project, "--check", "--strict")
+    assert done.returncode == 1
+    assert "entries/beta.yaml:" in done.stderr and "c1 asked for '감마' and now asks for '델타'" in done.stderr
+    edit("{{c1::델타}}", "{{c1::감마}}")
+    edit("key: beta-two\n", "key: beta-three\n")
+    done = run_cli(project, "--check")
+    assert done.returncode == 1
+    assert "note 'beta/beta-two' (GUID" in done.stderr and "would silently disappear" in done.stderr

@@ -177,10 +177,14 @@ def _rename_field(entry: Entry, i: int) -> str:
     return f"definitions[{i}].key"
 
 
-def check_missing(entries: list[Entry], lock: Lock, renamed: dict[str, str], accept_removals: bool) -> list[str]:
-    """Lock notes no entry defines any more: an error unless removals are accepted."""
+def check_missing(
+    entries: list[Entry], lock: Lock, renamed: dict[str, str], accept_removals: bool, shipped: frozenset[str] | None
+) -> list[str]:
+    """Released notes no entry defines any more: an error unless removals are accepted. A draft
+    (a note of the lock no release shipped: shipped, from releases.shipped) simply goes."""
     current = {name for e in entries for name, _, _ in names(e)}
     gone = sorted(set(lock.notes) - current - set(renamed.values()))
+    gone = [n for n in gone if shipped is None or lock.notes[n].guid in shipped]
     if not gone or accept_removals:
         return gone
     new_ids = sorted({e.id for e in entries} - {n.split("/")[0] for n in lock.notes})
@@ -278,7 +282,8 @@ def notetype_times(clock: Clock, digest: str, lock: Lock, paths: list[str]) -> t
 def update(
     lock: Lock, notes: list[NoteIdentity], notetype: NotetypeRecord, gone: list[str], version: str
 ) -> tuple[Lock, NoteChanges]:
-    """The lock after this build, and what changed since the one before."""
+    """The lock after this build, and what changed since the one before. gone: the released
+    notes no entry defines (each leaves a tombstone); a draft no entry defines leaves nothing."""
     new, added, changed, retagged, renames = Lock(notetype=notetype, removed=dict(lock.removed)), [], [], [], []
     for n in notes:
         new.notes[n.name] = NoteRecord(n.guid, n.hash, n.first, n.path, n.term, n.answers)

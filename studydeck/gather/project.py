@@ -84,11 +84,13 @@ def gather(options: Options, reads: Reads) -> Project:
     entries = _entries(options, reads, config, selection=options.only != "deck")
     old_lock = lock.read_lock(reads)
     guids, renamed = identity.assign_guids(entries, old_lock, config)
-    gone = identity.check_missing(entries, old_lock, renamed, options.accept_removals)
+    released = releases.read(reads, lock.LOCK_NAME)
+    shipped = releases.shipped(reads, released)
+    gone = identity.check_missing(entries, old_lock, renamed, options.accept_removals, shipped)
     web_fonts, notetype, made = _notes(options, reads, config, entries, guids)
     card_files = [f"templates/card/{name}" for name in notes.CARD_FILES]
     clock = identity.Clock(
-        tuple(releases.read(reads, lock.LOCK_NAME)),
+        tuple(released),
         history.content_times(reads, sorted({e.path for e in entries}) + card_files),
         sde,
     )
@@ -115,7 +117,7 @@ def gather(options: Options, reads: Reads) -> Project:
         notetype_mod=nt_mod,
         lock=new_lock,
         changes=changes,
-        warnings=warnings_so_far() + lint.check(entries, old_lock, renamed, config.lint),
+        warnings=warnings_so_far() + lint.check(entries, old_lock, renamed, config.lint, shipped),
         schema=schema_bytes(config, list(lint.RULES)),
     )
     _check_lock_and_warnings(project)

@@ -53,6 +53,16 @@ def read(reads: Reads, lock_name: str, pattern: str = TAG_PATTERN) -> list[Relea
     return out
 
 
+def shipped(reads: Reads, releases: list[Release]) -> frozenset[str] | None:
+    """The GUIDs some release shipped: only those notes are in learners' collections, and only
+    they are protected (a draft may change, move or go freely). None where the build cannot
+    tell: outside a git repository (or in a folder below its top), every note of entries.lock
+    counts as released."""
+    if reads.git("rev-parse", "--show-prefix") != b"\n":
+        return None
+    return frozenset(guid for release in releases for guid in release.notes)
+
+
 def released_time(releases: list[Release], guid: str, digest: str) -> int | None:
     """When the content `digest` of note `guid` was first released in the latest unbroken run of
     releases that shipped it; None if the latest release did not ship it (changed since)."""
