@@ -21,6 +21,7 @@ EXPECTED = {
     "cloze-empty": ["8:12: definitions[0].text: cloze with an empty answer: '{{c1::}}'"],
     "cloze-too-deep": ["8:30: definitions[0].text: '{{c4::' is nested 4 deep; at most 3 levels are allowed"],
     "cloze-zero": ["8:12: definitions[0].text: cloze numbers start at 1: '{{c0::'"],
+    "cloze-one-colon": ["8:12: definitions[0].text: '{{c1:' is not a cloze: did you mean '{{c1::'?"],
     "bad-url": ["13:9: source: must be an https:// URL (at most 500 characters), not 'https://[::1/docs'"],
     "cloze-in-folded-text": ["11:14: definitions[0].text: unbalanced cloze: '{{c2::' is never closed"],
     "cloze-too-high": [
@@ -79,6 +80,14 @@ EXPECTED = {
         "5:1: defintions: unknown key 'defintions' (did you mean 'definitions'?)",
     ],
     "wrong-type": ["3:8: title: must be a string, not a number"],
+    "yaml-colon": [
+        "3:10: YAML syntax: mapping values are not allowed here (a ': ' inside a value: put the whole value "
+        "in double quotes)"
+    ],
+    "yaml-tab": [
+        "11:1: YAML syntax: while scanning for the next token: found character '\\t' that cannot start any "
+        "token (a tab: YAML indents with spaces only)"
+    ],
     "yaml-syntax": ["4:6: YAML syntax: while parsing a flow sequence: expected ',' or ']', but got ':'"],
 }
 
@@ -105,6 +114,20 @@ def test_invalid_entry_gets_its_exact_message(project, name):
     assert done.returncode == 1
     assert done.stderr.splitlines() == lines + [f"{len(lines)} problem(s) in entries/; nothing was written"]
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("suffix", [".YAML", ".yml", ".Yml"])
+def test_an_entry_file_is_read_whatever_the_case_of_its_suffix(project, suffix):
+    target = project / "entries" / f"zz-upper{suffix}"
+    shutil.copy(INVALID / "cloze-zero.yaml", target)
+    try:
+        done = run_cli(project, "--check")
+    finally:
+        target.unlink()
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == (
+        f"entries/zz-upper{suffix}:8:12: definitions[0].text: cloze numbers start at 1: '{{{{c0::'"
+    )
 
 
 def test_all_problems_of_all_files_at_once_sorted_with_annotations(tmp_path):

@@ -106,6 +106,8 @@ def test_very_long_hangul_runs_stay_breakable():
             "'{{' that is not a cloze: Anki would read it as template or cloze syntax; put it in `code` or write '{ {'",
             0,
         ),
+        ("x {{c1:a}}", "'{{c1:' is not a cloze: did you mean '{{c1::'?", 2),
+        ("{{ C2 : a}}", "'{{ C2 :' is not a cloze: did you mean '{{c2::'?", 0),
         ("{{c1::{{c2::{{c3::{{c4::a}}}}}}}}", "'{{c4::' is nested 4 deep; at most 3 levels are allowed", 18),
         ("x **a", "unbalanced bold: '**' is never closed", 2),
     ],

@@ -136,9 +136,10 @@ def _compose(text: str) -> yaml.Node | None:
 
 
 def entry_files(reads: Reads, entries_dir: Path) -> list[Path]:
-    """The entry files (*.yaml, *.yml) in entries/ and its subfolders, sorted by path so every
-    build sees them in the same order. Hidden files and folders (.git, .drafts) are skipped."""
-    return [p for p in reads.files(entries_dir) if p.suffix in (".yaml", ".yml") and p.is_file()]
+    """The entry files (*.yaml, *.yml, in any case: an editor's `.YAML` is read, not ignored) in
+    entries/ and its subfolders, sorted by path so every build sees them in the same order.
+    Hidden files and folders (.git, .drafts) are skipped."""
+    return [p for p in reads.files(entries_dir) if p.suffix.lower() in (".yaml", ".yml") and p.is_file()]
 
 
 def outside(root: Path, path: Path) -> Problem | None:
@@ -211,7 +212,26 @@ def _yaml_problem(rel: str, exc: yaml.MarkedYAMLError) -> Problem:
     what = exc.problem or exc.context or "invalid YAML"
     if exc.context and exc.problem:
         what = f"{exc.context}: {exc.problem}" if "aliases" not in exc.problem else exc.problem
-    return Problem(rel, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0, "", f"YAML syntax: {what}")
+    hint = _yaml_hint(what, mark)
+    return Problem(rel, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0, "", f"YAML syntax: {what}{hint}")
+
+
+def _yaml_hint(what: str, mark) -> str:
+    """The usual cause of the usual YAML errors, as an author can act on it."""
+    line = ""
+    if mark is not None and isinstance(mark.buffer, str):
+        start = mark.buffer.rfind("\n", 0, mark.pointer) + 1
+        end = mark.buffer.find("\n", mark.pointer)
+        line = mark.buffer[start : end if end >= 0 else len(mark.buffer)]
+    if "'\\t'" in what or "\t" in line[: len(line) - len(line.lstrip())]:
+        return " (a tab: YAML indents with spaces only)"
+    if "mapping values are not allowed" in what:
+        return " (a ': ' inside a value: put the whole value in double quotes)"
+    if any(k in what for k in ("expected <block end>", "did not find expected key", "did not find expected '-'")):
+        return " (check the indentation: a field lines up with the fields beside it; and that every quote above is closed)"
+    if "found unexpected end of stream" in what and "quoted scalar" in what:
+        return " (a quote that is never closed)"
+    return ""
 
 
 def _unsafe_tags(rel: str, node: yaml.Node):

@@ -118,6 +118,8 @@ def _token(stack: list[_Open], m: re.Match, allow_cloze: bool) -> None:
         raise MarkupError(f"'{tok}' inside the hint of '{top.token}': a hint is plain text", at)
     if m.group(1) is not None:
         _open_cloze(stack, int(m.group(1)), tok, allow_cloze, at)
+    elif tok == "{{" and (near := re.match(r"\{\{\s*c\s*(\d+)\s*:(?!:)", m.string[at:], re.IGNORECASE)):
+        raise MarkupError(f"'{near.group(0)}' is not a cloze: did you mean '{{{{c{near.group(1)}::'?", at)
     elif tok == "{{":
         raise MarkupError(
             "'{{' that is not a cloze: Anki would read it as template or cloze syntax; put it in `code` or write '{ {'",
