@@ -6,9 +6,7 @@ import hashlib
 import io
 import json
 import sqlite3
-import tempfile
 import zipfile
-from pathlib import Path
 
 import genanki
 
@@ -79,21 +77,24 @@ def pack(
         by_name[note.deck].add_note(_Note(note, model, note_mods[note.guid], (revs or {}).get(note.guid)))
     for deck in by_name.values():
         deck.add_model(model)
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "collection.anki2"
-        conn = sqlite3.connect(db)
+    # The collection is made in memory and serialized: no temporary file that a build stopped at
+    # the wrong moment (or killed) could leave behind.
+    conn = sqlite3.connect(":memory:")
+    try:
         genanki.Package(list(by_name.values())).write_to_db(conn.cursor(), notetype_mod, iter(()))
         conn.commit()
+        collection = conn.serialize()
+    finally:
         conn.close()
-        names = sorted(media or {})
-        index = json.dumps({str(i): name for i, name in enumerate(names)}, ensure_ascii=False).encode()
-        return _zip(
-            {
-                "collection.anki2": db.read_bytes(),
-                "media": index,
-                **{str(i): media[name] for i, name in enumerate(names)},
-            }
-        )
+    names = sorted(media or {})
+    index = json.dumps({str(i): name for i, name in enumerate(names)}, ensure_ascii=False).encode()
+    return _zip(
+        {
+            "collection.anki2": collection,
+            "media": index,
+            **{str(i): media[name] for i, name in enumerate(names)},
+        }
+    )
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
