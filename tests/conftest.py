@@ -11,15 +11,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT_FILES = ("build.py", "pyproject.toml", "entries.lock", "studydeck", "templates", "entries")
+# The tests' default deck: tests/data/deck (a frozen copy of the Kubernetes deck), never the shipped
+# entries/, so a deck on another subject in entries/ leaves the tool's tests as they are.
+DECK = ROOT / "tests" / "data" / "deck"
+TOOL_FILES = ("build.py", "studydeck", "templates")  # from this checkout
+DECK_FILES = ("pyproject.toml", "entries.lock", "entries")  # from DECK
 DECK_STEM = "쿠버네티스-스터디"
 
 
 def copy_project(dest: Path, with_git: bool = False) -> Path:
-    """A copy of the project's inputs (no dist/), optionally as a fresh git repository."""
+    """The tests' deck with this checkout's tool (no dist/), optionally as a fresh git repository."""
     dest.mkdir(parents=True, exist_ok=True)
-    for name in PROJECT_FILES:
-        src = ROOT / name
+    for src in [ROOT / name for name in TOOL_FILES] + [DECK / name for name in DECK_FILES]:
+        name = src.name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
         elif src.exists():

@@ -8,14 +8,14 @@ from itertools import pairwise
 import pdfplumber
 import pypdf
 import yaml
-from conftest import ROOT
+from conftest import DECK
 
 from studydeck.gather import markup
 
 MM = 72 / 25.4
 MARGINS = {"top": 15 * MM, "right": 12 * MM, "bottom": 14 * MM, "left": 12 * MM}  # templates/sheet.css
 HANGUL = re.compile(r"[\uac00-\ud7af]")
-ENTRIES = [yaml.safe_load(p.read_text("utf-8")) for p in sorted((ROOT / "entries").glob("*.yaml"))]
+ENTRIES = [yaml.safe_load(p.read_text("utf-8")) for p in sorted((DECK / "entries").glob("*.yaml"))]
 
 
 def reading_order() -> list[dict]:
@@ -23,7 +23,7 @@ def reading_order() -> list[dict]:
     (tests/test_order.py checks how the rest is sorted)."""
     import tomllib
 
-    groups = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["studydeck"]["groups"]
+    groups = tomllib.loads((DECK / "pyproject.toml").read_text("utf-8"))["tool"]["studydeck"]["groups"]
     out = []
     for group in groups:
         members = {e["id"]: e for e in ENTRIES if e["group"] == group["name"]}

@@ -6,11 +6,11 @@ import html
 import re
 
 import yaml
-from conftest import ROOT, import_apkg
+from conftest import DECK, import_apkg
 
 from studydeck.anki import notes as deck
 
-ENTRIES = {p.stem: yaml.safe_load(p.read_text("utf-8")) for p in sorted((ROOT / "entries").glob("*.yaml"))}
+ENTRIES = {p.stem: yaml.safe_load(p.read_text("utf-8")) for p in sorted((DECK / "entries").glob("*.yaml"))}
 
 
 def visible(card_html: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from conftest import ROOT, commit, copy_project, git, import_apkg, new_collection, outputs, run_build, run_cli
+from conftest import DECK, commit, copy_project, git, import_apkg, new_collection, outputs, run_build, run_cli
 
 from studydeck import figures
 from studydeck.figures.files import _raster_size
@@ -42,7 +42,7 @@ def test_a_figure_reaches_anki_on_the_back_only(built, tmp_path):
         name = _media_name(answer)
         assert re.fullmatch(r"studydeck-[0-9a-f]{20}\.svg", name)
         data = (media / name).read_bytes()
-        assert data == figures.clean_svg((ROOT / "entries/figures/service.svg").read_bytes()).data
+        assert data == figures.clean_svg((DECK / "entries/figures/service.svg").read_bytes()).data
         assert 'alt="클러스터 안의 클라이언트는 ClusterIP와 port' in answer
         assert "<figcaption>한 Service의 세 가지 포트 — port, targetPort, nodePort</figcaption>" in answer
     # the three figures of the default project, each once, none under Anki's keep-always '_' prefix
@@ -164,7 +164,7 @@ def test_the_preview_shows_each_figure_in_its_entry(built):
     html = built["html"].read_text("utf-8")
     article = re.search(r'<article class="entry" id="entry-pv-pvc">(.*?)</article>', html, re.S).group(1)
     src = re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)"', article)
-    assert base64.b64decode(src.group(1)) == figures.clean_svg((ROOT / "entries/figures/pv-pvc.svg").read_bytes()).data
+    assert base64.b64decode(src.group(1)) == figures.clean_svg((DECK / "entries/figures/pv-pvc.svg").read_bytes()).data
     assert src.group(2).startswith("Pod는 볼륨으로 PVC data를 이름으로 참조한다.")
     assert "<figcaption>Pod는 PVC만 알고, 실제 스토리지는 PV가 안다</figcaption>" in article
 

@@ -6,7 +6,7 @@ import json
 import os
 
 import pytest
-from conftest import copy_project, run_build, run_cli
+from conftest import DECK, copy_project, run_build, run_cli
 
 
 def _damage(project, change) -> None:
@@ -143,9 +143,7 @@ def test_a_lock_in_any_bad_form_is_one_line(tmp_path, form):
 
     root = tmp_path / "p"
     root.mkdir()
-    from conftest import ROOT
-
-    (root / "entries.lock").write_bytes((ROOT / "entries.lock").read_bytes())
+    (root / "entries.lock").write_bytes((DECK / "entries.lock").read_bytes())
     damage, message = LOCK_FORMS[form]
     damage(root / "entries.lock")
     with pytest.raises(BuildError) as err:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 import yaml
-from conftest import ROOT
+from conftest import DECK
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -125,7 +125,7 @@ def test_read_entries_raises_only_build_error(tmp_path_factory, files):
     for i, text in enumerate(files):
         (root / "entries" / f"{i}.yaml").write_text(text, "utf-8", errors="surrogateescape")
     with contextlib.suppress(BuildError):
-        read_entries(Reads(root), load_config(Reads(ROOT)))
+        read_entries(Reads(root), load_config(Reads(DECK)))
 
 
 def test_deeply_nested_yaml_is_a_problem_not_a_crash(tmp_path):

@@ -7,10 +7,10 @@ import json
 import jsonschema
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import DECK
 
-SCHEMA = json.loads((ROOT / "entries" / "schema.json").read_text("utf-8"))
-FILES = sorted((ROOT / "entries").glob("*.yaml"))
+SCHEMA = json.loads((DECK / "entries" / "schema.json").read_text("utf-8"))
+FILES = sorted((DECK / "entries").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
@@ -30,7 +30,7 @@ def test_entry_references_and_passes_the_schema(path):
     ],
 )
 def test_schema_refuses_typical_mistakes(change):
-    entry = yaml.safe_load((ROOT / "entries" / "pod.yaml").read_text("utf-8")) | change
+    entry = yaml.safe_load((DECK / "entries" / "pod.yaml").read_text("utf-8")) | change
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(entry, SCHEMA)
 
@@ -43,7 +43,7 @@ def test_the_schema_has_the_shape_the_build_checks():
     from studydeck.gather.reads import Reads
     from studydeck.gather.schema import entry_schema
 
-    schema = entry_schema(load_config(Reads(ROOT)), list(RULES))
+    schema = entry_schema(load_config(Reads(DECK)), list(RULES))
     definition = schema["properties"]["definitions"]["items"]
     figure = schema["$defs"]["figure"]
     for level, keys, required in (
