@@ -228,7 +228,9 @@ def _yaml_hint(what: str, mark) -> str:
     if "mapping values are not allowed" in what:
         return " (a ': ' inside a value: put the whole value in double quotes)"
     if any(k in what for k in ("expected <block end>", "did not find expected key", "did not find expected '-'")):
-        return " (check the indentation: a field lines up with the fields beside it; and that every quote above is closed)"
+        return (
+            " (check the indentation: a field lines up with the fields beside it; and that every quote above is closed)"
+        )
     if "found unexpected end of stream" in what and "quoted scalar" in what:
         return " (a quote that is never closed)"
     return ""
