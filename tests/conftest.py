@@ -148,14 +148,26 @@ def outputs(project: Path, stem: str = DECK_STEM) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory) -> dict[str, Path]:
-    """The default project built once with `python build.py`, for read-only tests."""
-    project = copy_project(tmp_path_factory.mktemp("built") / "project")
-    done = run_build(project)
-    assert done.returncode == 0, done.stderr
+def built(tmp_path_factory, worker_id) -> dict[str, Path]:
+    """The default project built once per test run with `python build.py`, for read-only tests:
+    the first xdist worker to ask builds it, the others wait for that build and share it."""
+    import fcntl
+    import json
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if worker_id != "master" else base  # pytest-N/, above each popen-gwK/
+    project, record = shared / "built" / "project", shared / "built" / "done.json"
+    with open(shared / "built.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            shutil.rmtree(project, ignore_errors=True)  # a build that failed before
+            copy_project(project)
+            done = run_build(project)
+            assert done.returncode == 0, done.stderr
+            record.write_text(json.dumps({"stdout": done.stdout}), "utf-8")
     paths = outputs(project)
     paths["project"] = project
-    paths["stdout"] = done.stdout
+    paths["stdout"] = json.loads(record.read_text("utf-8"))["stdout"]
     return paths
 
 
