@@ -138,6 +138,19 @@ def test_the_page_follows_each_save_and_shows_a_bad_one(tmp_path):
         w.next_event("any", lambda e: e["state"] == "current", timeout=120)
         assert "알파 워치" in outputs(project, SMALL_STEM)["html"].read_text("utf-8")  # rebuilt in the background
         assert outputs(project, SMALL_STEM)["apkg"].read_bytes() != apkg
+
+        # a card-quality warning: above the page at once, as --strict would refuse it, and gone when fixed
+        beta = project / "entries" / "beta.yaml"
+        _edit(beta, "{{c1::베타}}", "{{c1::베타::베타}}")
+        warned = w.next_event("update", lambda e: e["warnings"] == 1)
+        page = w.get("/")[1]
+        warning = re.search(r'<aside id="sd-warnings".*?<li><code>(entries/beta\.yaml:\d+:\d+: [^<]*)</code>', page)
+        assert warning and warning.group(1).endswith("[hint]"), page[:2000]
+        assert 'id="sd-warnings"' in w.get("/cards")[1]
+        w.wait_line(re.escape("  " + html.unescape(warning.group(1))))
+        _edit(beta, "{{c1::베타::베타}}", "{{c1::베타}}")
+        w.next_event("update", lambda e: e["version"] > warned["version"] and e["warnings"] == 0)
+        assert 'id="sd-warnings"' not in w.get("/")[1]
     finally:
         w.proc.send_signal(signal.SIGINT)
         w.proc.wait(timeout=30)

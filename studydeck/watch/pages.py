@@ -62,6 +62,7 @@ class Pages:
                 self.say(f"  {line}")
             return False
         self.say(f"preview updated in {took:.2f} s" + (f" ({', '.join(s.changed)})" if s.changed else ""))
+        self._warnings(project)
         try:
             _, cards = Cards().prepare(project)  # the cards view follows the preview (a request for it waits)
         except Exception as exc:
@@ -71,6 +72,25 @@ class Pages:
             self.state.cards, self.state.cards_version = cards, s.version
             self.state.lock.notify_all()
         return True
+
+    def _warnings(self, project) -> None:
+        """Card-quality warnings, after the preview (they cost a third of its time at 1,000
+        entries): when they change, the page hears of it and shows them above itself."""
+        from studydeck.gather.project import draft_warnings
+
+        try:
+            warnings = [str(w) for w in draft_warnings(project)]
+        except StudydeckError:
+            warnings = []  # a damaged lock: the background build says so
+        with self.state.lock:
+            s = self.state
+            if warnings == s.warnings:
+                return
+            s.version += 1
+            s.warnings, s.changed = warnings, []
+            s.lock.notify_all()
+        for line in warnings:  # at once, as the page shows them (the build repeats them later)
+            self.say(f"  {line}")
 
 
 def _error_page(problems: list[str], root: Path, live: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import html
 import json
+import re
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,7 +29,24 @@ def _with_live(page: str, state: State, fonts: bool = False) -> str:
     bar = f'<div id="sd-live" class="sd-live" data-status="{html.escape(status, quote=True)}" role="status"></div>'
     style = f"<style>\n{state.font_css}\n</style>\n" if fonts else ""
     script = "<script>\n" + state.live.replace("</", "<\\/") + "\n</script>"
+    if state.warnings and not state.problems:
+        page = re.sub(r"<body[^>]*>", lambda m: m.group(0) + _warnings(state.warnings), page, count=1)
     return page.replace("</body>", f"{style}{bar}\n{script}\n</body>", 1)
+
+
+def _warnings(warnings: list[str]) -> str:
+    """The card-quality warnings above the page, as the terminal and --strict see them. In a
+    system monospace font first: the page's own fonts are subset to its text, which the
+    messages' words may not be in (the entry text they quote is)."""
+    items = "".join(f"<li><code>{html.escape(w)}</code></li>" for w in warnings)
+    return (
+        '<aside id="sd-warnings" role="note" style="margin:0;padding:0.6rem 1rem;background:#fff6d6;'
+        "color:#3d2e00;border-bottom:2px solid #c99a00;font:0.85rem/1.4 'DejaVu Sans Mono',Menlo,Consolas,"
+        "'StudyDeck Mono','StudyDeck Sans',monospace\">"
+        f"<strong>{len(warnings)} warning(s)</strong>: card quality; the build makes them, --strict (CI) refuses them"
+        f'<ul style="margin:0.3rem 0 0;padding-left:1.2rem;white-space:pre-wrap;overflow-wrap:anywhere">{items}</ul>'
+        "</aside>"
+    )
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -18,6 +18,7 @@ class State:
     cards_version: int = 0  # the version the cards view was made for: it is made after the preview
     font_css: str = ""  # the deck's fonts, for the status bar above the cards' frame
     problems: list[str] = field(default_factory=list)  # a bad save: the page shows these instead
+    warnings: list[str] = field(default_factory=list)  # card quality: shown above a good page
     error_page: str = ""  # made with them, once
     changed: list[str] = field(default_factory=list)  # entry ids the last save touched
     built: str = ""  # when the preview was last made (HH:MM:SS)
@@ -26,7 +27,13 @@ class State:
     lock: threading.Condition = field(default_factory=threading.Condition)
 
     def status(self) -> dict:
-        return {"version": self.version, "preview": self.built, "problems": len(self.problems), **self.outputs}
+        return {
+            "version": self.version,
+            "preview": self.built,
+            "problems": len(self.problems),
+            "warnings": len(self.warnings),
+            **self.outputs,
+        }
 
 
 def internal(exc: BaseException) -> str:
