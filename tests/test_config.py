@@ -54,3 +54,61 @@ def test_the_deck_name_stays_text_in_the_release_notes(tmp_path):
     first = next((project / "dist").glob("*.md")).read_text("utf-8").splitlines()[0]
     assert first == "# \\<b\\>K8s\\<\\/b\\> \\@team \\#12 0.1.0"
     assert DECK_STEM not in first
+
+
+@pytest.mark.parametrize(
+    "old, new, setting, message",
+    [
+        (
+            'guid-prefix = "every-field"',
+            'guid-prefix = "every-field-2"',
+            "guid-prefix",
+            "guid-prefix changed since the release v0.1.0 ('every-field' -> 'every-field-2'): the note type would "
+            "get a new id, and Anki would import every released note as a conflict, not an update",
+        ),
+        (
+            'deck = "꿹 스터디"',
+            'deck = "꿹 스터디 2"',
+            "deck",
+            "deck renamed since the release v0.1.0 ('꿹 스터디' -> '꿹 스터디 2'): Anki matches decks by name",
+        ),
+        (
+            'subdeck = "쓔"',
+            'subdeck = "쓔 2"',
+            "subdeck",
+            "group 'object': subdeck renamed since the release v0.1.0 ('쓔' -> '쓔 2'): Anki matches decks by name",
+        ),
+    ],
+)
+def test_a_setting_learners_depend_on_stays_after_a_release_unless_the_author_means_it(
+    tmp_path, old, new, setting, message
+):
+    """guid-prefix, deck and subdecks as the latest v* tag's pyproject.toml had them: a change is
+    refused at its line with what it would do to learners' collections (a changed guid-prefix:
+    Anki imports every note as a conflict, measured with the anki package), unless
+    accept-changes names it."""
+    from conftest import commit, git, small_project
+
+    project = small_project(tmp_path / "p", with_git=True)
+    assert run_cli(project, "--only", "deck").returncode == 0
+    git(project, "add", "-A")
+    commit(project, "release", when=1_700_000_000)
+    git(project, "tag", "v0.1.0")
+    config = project / "pyproject.toml"
+    text = config.read_text("utf-8")
+    assert old in text
+    text = text.replace(old, new)
+    config.write_text(text, "utf-8")
+    done = run_cli(project, "--check")
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if new in t)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: pyproject.toml:{line}:1: {message}"), done.stderr
+    assert done.stderr.rstrip().endswith(
+        f"put it back, or add '{setting}' to [tool.studydeck] accept-changes if that is meant"
+    )
+    assert len(done.stderr.splitlines()) == 1
+    config.write_text(
+        text.replace("[tool.studydeck]\n", f'[tool.studydeck]\naccept-changes = ["{setting}"]\n'), "utf-8"
+    )
+    done = run_cli(project, "--check")
+    assert done.returncode == 0, done.stderr

@@ -22,7 +22,8 @@ CHANGES_URL_ENV = "STUDYDECK_CHANGES_URL"
 SDE = "SOURCE_DATE_EPOCH"  # reproducible-builds.org: the release's time, set by CI from the tagged commit
 MAX_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z: later dates have no 4-digit year in the PDF
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_KEYS = ("deck", "guid-prefix", "description", "source-url", "changes-url", "groups", "lint")
+_KEYS = ("deck", "guid-prefix", "description", "source-url", "changes-url", "groups", "lint", "accept-changes")
+ACCEPTABLE = ("deck", "guid-prefix", "subdeck")  # released settings learners' collections depend on
 _GROUP_KEYS = ("name", "label", "subdeck", "order")
 TOOL, GROUPS, LINT = "tool.studydeck", "tool.studydeck.groups", "tool.studydeck.lint"  # tables, for place()
 
@@ -123,6 +124,12 @@ def _config(reads: Reads, data: dict, text: str) -> Config:
     description = _text(tool, "description", "[tool.studydeck] description", default="")
     source_url = _url(tool.get("source-url") or reads.env(SOURCE_URL_ENV) or None, "source-url", True)
     changes_url = _url(tool.get("changes-url") or reads.env(CHANGES_URL_ENV) or None, "changes-url", False)
+    accept = tool.get("accept-changes", [])
+    if not isinstance(accept, list) or not all(a in ACCEPTABLE for a in accept):
+        _fail(
+            f"[tool.studydeck] accept-changes must list some of {', '.join(ACCEPTABLE)}",
+            (TOOL, None, "accept-changes"),
+        )
     return Config(
         deck=deck,
         guid_prefix=prefix,
@@ -132,8 +139,49 @@ def _config(reads: Reads, data: dict, text: str) -> Config:
         description=description,
         source_url=source_url,
         changes_url=changes_url.replace("{version}", version) if changes_url else None,
+        accept_changes=frozenset(accept),
         source=text,
     )
+
+
+def check_released(config: Config, then: dict | None, tag: str) -> None:
+    """The settings learners' collections depend on, against the latest release's (then: its
+    [tool.studydeck]): a change is refused with what it would do, unless accept-changes names it."""
+    if not isinstance(then, dict):
+        return
+    why = {
+        "guid-prefix": "the note type would get a new id, and Anki would import every released note as a "
+        "conflict, not an update: learners' notes would stop getting edits, beside a second note type",
+        "deck": "Anki matches decks by name: learners' next import would make new decks and leave every card "
+        "they have where it is",
+    }
+    fix = "put it back, or add '{0}' to [tool.studydeck] accept-changes if that is meant"
+    old = then.get("guid-prefix")
+    if isinstance(old, str) and old != config.guid_prefix and "guid-prefix" not in config.accept_changes:
+        _fail(
+            f"guid-prefix changed since the release {tag} ('{old}' -> '{config.guid_prefix}'): {why['guid-prefix']}; "
+            + fix.format("guid-prefix"),
+            (TOOL, None, "guid-prefix"),
+            config.source,
+        )
+    old = then.get("deck")
+    if isinstance(old, str) and old != config.deck and "deck" not in config.accept_changes:
+        _fail(
+            f"deck renamed since the release {tag} ('{old}' -> '{config.deck}'): {why['deck']}; " + fix.format("deck"),
+            (TOOL, None, "deck"),
+            config.source,
+        )
+    groups = then.get("groups") if isinstance(then.get("groups"), list) else []
+    before = {g.get("name"): g.get("subdeck") or g.get("name") for g in groups if isinstance(g, dict)}
+    for i, group in enumerate(config.groups):
+        old = before.get(group.name)
+        if isinstance(old, str) and old != group.subdeck and "subdeck" not in config.accept_changes:
+            _fail(
+                f"group '{group.name}': subdeck renamed since the release {tag} ('{old}' -> '{group.subdeck}'): "
+                f"{why['deck']}; " + fix.format("subdeck"),
+                (GROUPS, i, "subdeck"),
+                config.source,
+            )
 
 
 _MAX_TEXT = {"description": 500}  # characters; names and labels: 80 (a line of the sheet's header)

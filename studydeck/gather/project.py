@@ -16,7 +16,7 @@ from studydeck import figures, fonts
 from studydeck.anki import notes
 from studydeck.errors import BuildError, Problem, UsageError, warnings_so_far
 from studydeck.gather import history, identity, lint, lock, releases
-from studydeck.gather.config import check_drawable, load_config, source_date_epoch
+from studydeck.gather.config import check_drawable, check_released, load_config, source_date_epoch
 from studydeck.gather.load import entry_files, load, outside, rel_path, unreadable_name
 from studydeck.gather.order import in_reading_order
 from studydeck.gather.reads import Reads
@@ -85,6 +85,8 @@ def gather(options: Options, reads: Reads) -> Project:
     old_lock = lock.read_lock(reads)
     guids, renamed = identity.assign_guids(entries, old_lock, config)
     released = releases.read(reads, lock.LOCK_NAME)
+    if released:  # what learners' collections depend on stays, unless the author means to change it
+        check_released(config, releases.settings(reads, released[-1]), released[-1].tag)
     shipped = releases.shipped(reads, released)
     gone = identity.check_missing(entries, old_lock, renamed, options.accept_removals, shipped)
     web_fonts, notetype, made = _notes(options, reads, config, entries, guids)

@@ -26,6 +26,7 @@ class Release:
     notes: dict[str, str]  # GUID -> content hash, from the tag's entries.lock
     notetype: str  # the notetype's content hash ("" when unknown)
     revs: bool = False  # its notes carried revision tags (its entries.lock has format 3 or later)
+    commit: str = ""
 
 
 def read(reads: Reads, lock_name: str, pattern: str = TAG_PATTERN) -> list[Release]:
@@ -47,10 +48,22 @@ def read(reads: Reads, lock_name: str, pattern: str = TAG_PATTERN) -> list[Relea
     tags.sort()
     locks = _blobs(reads, [f"{commit}:{lock_name}" for _, _, commit in tags])
     out = []
-    for (when, name, _), data in zip(tags, locks, strict=True):
+    for (when, name, commit), data in zip(tags, locks, strict=True):
         notes, notetype, revs = _hashes(data)
-        out.append(Release(name, when, notes, notetype, revs))
+        out.append(Release(name, when, notes, notetype, revs, commit))
     return out
+
+
+def settings(reads: Reads, release: Release) -> dict | None:
+    """The release's [tool.studydeck], from its commit's pyproject.toml (None if unreadable)."""
+    import tomllib
+
+    data = _blobs(reads, [f"{release.commit}:pyproject.toml"])[0]
+    try:
+        tool = tomllib.loads((data or b"").decode("utf-8")).get("tool", {}).get("studydeck")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return tool if isinstance(tool, dict) else None
 
 
 def shipped(reads: Reads, releases: list[Release]) -> frozenset[str] | None:
