@@ -39,6 +39,13 @@ SMALL = ROOT / "tests" / "data" / "every-field"  # two entries that use every fi
 SMALL_STEM = "꿹-스터디"
 
 
+def copy_entry(src: Path, target: Path) -> None:
+    """A test data entry into a project's entries/, its `$schema` line as an author's file there has
+    it (in tests/data it leads to the repository's entries/schema.json from its own folder)."""
+    text = src.read_bytes().replace(b"$schema=../../../entries/schema.json", b"$schema=schema.json")
+    target.write_bytes(text)
+
+
 def small_project(dest: Path, with_git: bool = False) -> Path:
     """tests/data/every-field with this code and templates: a whole project of two entries, for
     tests whose subject is the pipeline, not the default deck's content (its builds take a

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from conftest import ROOT, copy_project, run_build, run_cli
+from conftest import ROOT, copy_entry, copy_project, run_build, run_cli
 
 LINT = ROOT / "tests" / "data" / "lint"
 EXPECTED = {
@@ -50,7 +48,7 @@ def project(tmp_path_factory):
 
 def _check(project, name, *args):
     target = project / "entries" / f"zz-{name}.yaml"
-    shutil.copy(LINT / f"{name}.yaml", target)
+    copy_entry(LINT / f"{name}.yaml", target)
     try:
         return run_cli(project, "--check", *args)
     finally:
@@ -83,7 +81,7 @@ def test_strict_makes_warnings_errors_and_annotations_are_warnings(project):
         "1 warning(s), and --strict makes them errors; nothing was written",
     ]
     target = project / "entries" / "zz-hint.yaml"
-    shutil.copy(LINT / "hint.yaml", target)
+    copy_entry(LINT / "hint.yaml", target)
     try:
         done = run_build(project, "--check", env={"GITHUB_ACTIONS": "true"})
     finally:

@@ -8,13 +8,14 @@ and what changed. Every check runs here, whatever is built: an entry is valid or
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from studydeck import figures, fonts
 from studydeck.anki import notes
-from studydeck.errors import BuildError, Problem, UsageError, warnings_so_far
+from studydeck.errors import BuildError, Problem, UsageError, warn, warnings_so_far
 from studydeck.gather import history, identity, lint, lock, releases
 from studydeck.gather.config import check_drawable, check_released, load_config, source_date_epoch
 from studydeck.gather.load import entry_files, load, outside, rel_path, unreadable_name
@@ -169,6 +170,35 @@ def draft(options: Options, reads: Reads, now: int) -> Project:
     return Project(options, reads, config, entries, made, notetype, web_fonts, sde if sde is not None else now)
 
 
+_SCHEMA_LINE = re.compile(r"#\s*yaml-language-server:\s*\$schema=(\S+)")
+
+
+def _schema_line(reads: Reads, path: Path, rel: str) -> None:
+    """An entry's `$schema` line (the editor checks the file against it) must lead to
+    entries/schema.json from the file's own folder: one copied into a subfolder leads nowhere,
+    and the editor then checks nothing, silently. A warning that says the path to write."""
+    try:
+        head = reads.text(path)[:2000]
+    except (OSError, UnicodeDecodeError):
+        return  # the entry's own check says so
+    m = _SCHEMA_LINE.search(head)
+    if m is None or "://" in m.group(1):
+        return
+    schema = reads.root / "entries" / SCHEMA_NAME.split("/")[-1]
+    if (path.parent / m.group(1)).resolve() == schema.resolve():
+        return
+    want = Path(os.path.relpath(schema, path.parent)).as_posix()
+    line = head.count("\n", 0, m.start(1)) + 1
+    col = m.start(1) - (head.rfind("\n", 0, m.start(1)) + 1) + 1
+    warn(
+        rel,
+        f"its $schema line leads to {m.group(1)} from this folder, not to entries/schema.json: the editor "
+        f"cannot check this file; write $schema={want}",
+        line,
+        col,
+    )
+
+
 def draft_warnings(project: Project) -> list[Problem]:
     """A draft's card-quality warnings, as the full build will give them (with the lock as it is;
     a rename is the full build's to judge). Watch mode shows them after the preview: at 1,000
@@ -192,6 +222,7 @@ def read_entries(reads: Reads, config: Config, charset: frozenset[int] | None = 
         if (problem := outside(root, path) or unreadable_name(root, path)) is not None:
             problems.append(problem)
             continue
+        _schema_line(reads, path, rel_path(root, path))
         found = _check(reads, path, rel_path(root, path), config.group_names, charset)
         if isinstance(found, list):
             problems += found
