@@ -58,3 +58,44 @@ def test_entry_text_in_the_release_notes_is_never_live_and_its_search_finds_the_
     assert len(found) == 1 and col.get_note(found[0])["Text"].startswith("{{c1::위험}}")
     col.close()
     assert "<a " not in _github(changes) and "octocat" not in _outside_code(_github(changes))
+
+
+def test_a_changed_note_says_what_its_cards_now_ask(tmp_path):
+    """Each changed note's line says what changed for the learner: the term and each answer that
+    changed, old -> new, a new cloze number, or that only the wording did."""
+    from conftest import SMALL_STEM, outputs, run_cli, small_project
+
+    project = small_project(tmp_path / "p")
+    assert run_cli(project, "--only", "deck").returncode == 0
+    previous = tmp_path / "v0.1.0.lock"
+    previous.write_bytes((project / "entries.lock").read_bytes())
+    beta = project / "entries" / "beta.yaml"
+    text = beta.read_text("utf-8").replace("term: 베타", "term: 베타 개념")
+    beta.write_text(text.replace("{{c1::베타}}는 알파와", "{{c1::베타 개념}}은 {{c2::알파}}와"), "utf-8")
+    done = run_cli(project, "--only", "deck", "--changes-since", str(previous))
+    assert done.returncode == 0, done.stderr
+    changes = outputs(project, SMALL_STEM)["changes"].read_text("utf-8")
+    assert (
+        "- `beta/beta` (`베타 개념`): term `베타` → `베타 개념`; c1 `베타` → `베타 개념`; c2 new, `알파`\n" in changes
+    )
+
+
+def test_the_release_notes_open_with_the_annotated_tags_message(tmp_path):
+    """The author's own words: the message of the annotated tag being released, under the title;
+    a lightweight tag adds nothing."""
+    from conftest import SMALL_STEM, commit, git, outputs, run_cli, small_project
+
+    project = small_project(tmp_path / "p", with_git=True)
+    assert run_cli(project, "--only", "deck").returncode == 0
+    git(project, "add", "-A")
+    commit(project, "release", when=1_700_000_000)
+    git(project, "tag", "-a", "v0.1.0", "-m", "첫 릴리스: 베타 카드를 다듬었다\n\n- 복습 기록은 그대로다.")
+    git(project, "tag", "v0.1.1")  # lightweight
+    done = run_cli(project, "--only", "deck", env={"STUDYDECK_VERSION": "v0.1.0"})
+    assert done.returncode == 0, done.stderr
+    changes = outputs(project, SMALL_STEM)["changes"].read_text("utf-8")
+    assert changes.startswith(
+        "# 꿹 스터디 0.1.0\n\n첫 릴리스: 베타 카드를 다듬었다\n\n- 복습 기록은 그대로다.\n\nNo note was"
+    )
+    done = run_cli(project, "--only", "deck", env={"STUDYDECK_VERSION": "v0.1.1"})
+    assert outputs(project, SMALL_STEM)["changes"].read_text("utf-8").startswith("# 꿹 스터디 0.1.1\n\nNo note was")

@@ -186,7 +186,7 @@ def test_changes_since_a_previous_release_lock_lists_what_the_release_brings(tmp
     changes = outputs(project)["changes"].read_text("utf-8")
     assert changes.startswith("# 쿠버네티스 스터디 0.2.0\n")
     assert "## Added (1)\n\n- `configmap/configmap` (`ConfigMap`)\n" in changes
-    assert "## Changed (1)\n\n- `pod/pod` (`Pod`)\n" in changes
+    assert "## Changed (1)\n\n- `pod/pod` (`Pod`): reworded, the same answers\n" in changes
     first = tmp_path / "empty.lock"
     first.write_bytes(b"")
     done = run_cli(project, "--only", "deck", "--changes-since", str(first))

@@ -120,7 +120,10 @@ def test_release_steps_build_versioned_reproducible_assets_with_checksums(tmp_pa
     for name, digest in sums.items():
         assert hashlib.sha256((release / name).read_bytes()).hexdigest() == digest
     changes = (release / "CHANGES.md").read_text("utf-8")
-    assert changes.startswith("# 꿹 스터디 0.2.0\n") and "## Changed (1)\n\n- `beta/beta` (`베타`)" in changes
+    assert (
+        changes.startswith("# 꿹 스터디 0.2.0\n")
+        and "## Changed (1)\n\n- `beta/beta` (`베타`): reworded, the same answers\n" in changes
+    )
     first_page = pypdf.PdfReader(release / "k8s-study-0.2.0-sheet.pdf").pages[0].extract_text()
     assert "버전 0.2.0 · 2023-11-17" in first_page  # the tagged commit's date (1_700_200_000), not today's
     # the released cards link their entry's file on the default branch; the deck, this release's changes

@@ -24,7 +24,7 @@ import difflib
 import functools
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from studydeck.anki.notes import Note, note_guid
 from studydeck.errors import BuildError, Problem
@@ -57,6 +57,7 @@ class NoteChanges:
     removed: dict[str, NoteRecord]  # name -> tombstone
     dropped: list[tuple[str, int, str]] = ()  # cards whose cloze number left a note: (name, number, answer)
     retagged: list[str] = ()  # same content, first given its revision tag (a lock of format 2 before)
+    was: dict[str, NoteRecord] = field(default_factory=dict)  # changed note -> its record before
 
     def summary(self) -> str:
         tagged = f", {len(self.retagged)} given their revision tag" if self.retagged else ""
@@ -285,6 +286,7 @@ def update(
     """The lock after this build, and what changed since the one before. gone: the released
     notes no entry defines (each leaves a tombstone); a draft no entry defines leaves nothing."""
     new, added, changed, retagged, renames = Lock(notetype=notetype, removed=dict(lock.removed)), [], [], [], []
+    was = {}
     for n in notes:
         new.notes[n.name] = NoteRecord(n.guid, n.hash, n.first, n.path, n.term, n.answers)
         new.removed.pop(n.name, None)
@@ -295,12 +297,13 @@ def update(
             retagged.append(n.name)
         elif before.hash != n.hash:
             changed.append(n.name)
+            was[n.name] = before
         if n.old_name != n.name:
             renames.append((n.old_name, n.name))
     removed = {name: _tombstone(lock.notes[name], version) for name in gone}
     new.removed.update(removed)
     return new, NoteChanges(
-        sorted(added), sorted(changed), sorted(renames), removed, _dropped(lock, new), sorted(retagged)
+        sorted(added), sorted(changed), sorted(renames), removed, _dropped(lock, new), sorted(retagged), was
     )
 
 
@@ -325,7 +328,7 @@ def diff(before: Lock, after: Lock, version: str, legacy: dict[str, str] | None 
     legacy: GUID -> the note's hash as lock format 2 had it, to tell notes only given their tag."""
     old_names = {r.guid: name for name, r in before.notes.items()}
     guids = {r.guid for r in after.notes.values()}
-    added, changed, renamed, retagged = [], [], [], []
+    added, changed, renamed, retagged, was = [], [], [], [], {}
     for name, record in after.notes.items():
         old = old_names.get(record.guid)
         if old is None:
@@ -337,7 +340,8 @@ def diff(before: Lock, after: Lock, version: str, legacy: dict[str, str] | None 
             retagged.append(name)
         elif before.notes[old].hash != record.hash:
             changed.append(name)
+            was[name] = before.notes[old]
     removed = {name: _tombstone(r, version) for name, r in before.notes.items() if r.guid not in guids}
     return NoteChanges(
-        sorted(added), sorted(changed), sorted(renamed), removed, _dropped(before, after), sorted(retagged)
+        sorted(added), sorted(changed), sorted(renamed), removed, _dropped(before, after), sorted(retagged), was
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from studydeck.anki.notes import anki_text, subdeck
+from studydeck.gather.config import VERSION_ENV
 from studydeck.gather.identity import REV_PARENT, NoteChanges
 from studydeck.gather.lock import Lock
 from studydeck.model import Config
@@ -25,10 +26,32 @@ class Changes(Output):
 
     def prepare(self, project) -> str:
         found = stale_search(project.notetype.name, project.revs.values(), project.old_revs)
-        return render(project.config, project.changes, project.lock, project.notetype.name, found)
+        page = render(project.config, project.changes, project.lock, project.notetype.name, found)
+        words = author_words(project.reads)
+        if words:  # the author's own words first, under the title
+            title, _, rest = page.partition("\n\n")
+            page = f"{title}\n\n{words}\n\n{rest}"
+        return page
 
     def make(self, inputs: str, say) -> Made:
         return Made({"CHANGES.md": inputs.encode()})
+
+
+def author_words(reads) -> str:
+    """The message of the annotated tag being released (STUDYDECK_VERSION names it, as the release
+    job sets it), as the author wrote it: their own words above the generated notes. A
+    lightweight tag, or none, has none."""
+    tag = (reads.env(VERSION_ENV) or "").strip()
+    if not tag or not re.fullmatch(r"[0-9A-Za-z.+_-]+", tag):
+        return ""
+    out = reads.git(
+        "for-each-ref", f"refs/tags/{tag}", "--format=%(objecttype)%00%(contents:subject)%00%(contents:body)"
+    )
+    kind, _, text = (out or b"").decode("utf-8", "replace").partition("\0")
+    if kind != "tag":
+        return ""
+    subject, _, body = text.partition("\0")
+    return "\n\n".join(part.strip() for part in (subject, body) if part.strip())
 
 
 def render(config: Config, changes: NoteChanges, lock: Lock, notetype_name: str, stale: str) -> str:
@@ -48,7 +71,9 @@ def render(config: Config, changes: NoteChanges, lock: Lock, notetype_name: str,
             "",
         ]
     out += _section("Added", [f"{code(n)} ({code(lock.notes[n].term)})" for n in changes.added])
-    out += _section("Changed", [f"{code(n)} ({code(lock.notes[n].term)})" for n in changes.changed])
+    out += _section(
+        "Changed", [f"{code(n)} ({code(lock.notes[n].term)}): {_what(changes, lock, n)}" for n in changes.changed]
+    )
     out += _section("Renamed (same note, review history kept)", [f"{code(a)} → {code(b)}" for a, b in changes.renamed])
     removed = [
         f"{code(n)} ({code(t.term)}), GUID {code(t.guid)}: search {code(search(notetype_name, n, t.term))}"
@@ -89,6 +114,22 @@ def render(config: Config, changes: NoteChanges, lock: Lock, notetype_name: str,
         "",
     ]
     return "\n".join(out + _moving(config, notetype_name))
+
+
+def _what(changes: NoteChanges, lock: Lock, name: str) -> str:
+    """What a changed note's cards now ask, compactly: each answer or term that changed, old -> new
+    (the lock keeps a note's term and answers, not its whole text)."""
+    now, before = lock.notes[name], changes.was.get(name)
+    if before is None:
+        return "changed"
+    out = [f"term {code(before.term)} → {code(now.term)}"] if before.term != now.term else []
+    old, new = dict(before.answers), dict(now.answers)
+    for k in sorted(new):
+        if k not in old:
+            out.append(f"c{k} new, {code(new[k])}")
+        elif old[k] != new[k]:
+            out.append(f"c{k} {code(old[k])} → {code(new[k])}")
+    return "; ".join(out) if out else "reworded, the same answers"
 
 
 def _moving(config: Config, notetype_name: str) -> list[str]:
