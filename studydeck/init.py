@@ -162,6 +162,8 @@ deck = {_toml(p.deck)}
 guid-prefix = {_toml(p.guid_prefix)}
 # On Anki's deck overview, with the version and the links to the source and the change list.
 description = {_toml(p.description)}
+# The language of the release notes (dist/CHANGES.md): "ko" or "en".
+language = "ko"
 
 # The groups, in the order of the sheets' sections. An entry's `group:` names one. `label` is
 # its section heading, `subdeck` its Anki subdeck. `order` lists entry ids first, in reading

@@ -126,6 +126,7 @@ class Config:
     description: str = ""  # shown on Anki's deck overview, with the version and the links below
     source_url: str | None = None  # the project online (ends in "/"): cards link <source_url>entries/<id>.yaml
     changes_url: str | None = None  # this release's change list online (the deck description links it)
+    language: str = "ko"  # of the release notes (CHANGES.md): "ko" or "en"
     accept_changes: frozenset[str] = frozenset()  # released settings the author means to change (config.check_released)
     source: str = field(default="", compare=False, repr=False)  # pyproject.toml's text: where problems are
 

@@ -99,3 +99,30 @@ def test_the_release_notes_open_with_the_annotated_tags_message(tmp_path):
     )
     done = run_cli(project, "--only", "deck", env={"STUDYDECK_VERSION": "v0.1.1"})
     assert outputs(project, SMALL_STEM)["changes"].read_text("utf-8").startswith("# 꿹 스터디 0.1.1\n\nNo note was")
+
+
+def test_the_release_notes_are_in_the_decks_language(tmp_path):
+    """language = "ko" (the default, and the shipped deck's): every word of CHANGES.md but Anki's
+    menu names in Korean; each language says the same things (the same keys)."""
+    from conftest import SMALL_STEM, outputs, run_cli, small_project
+
+    from studydeck.outputs.changes import TEXT
+
+    assert set(TEXT["ko"]) == set(TEXT["en"])
+    project = small_project(tmp_path / "p")
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text("utf-8").replace('language = "en"', 'language = "ko"'), "utf-8")
+    assert run_cli(project, "--only", "deck").returncode == 0
+    previous = tmp_path / "v0.1.0.lock"
+    previous.write_bytes((project / "entries.lock").read_bytes())
+    beta = project / "entries" / "beta.yaml"
+    beta.write_text(beta.read_text("utf-8").replace("관련된 개념이다.", "관련이 있는 개념이다."), "utf-8")
+    done = run_cli(project, "--only", "deck", "--changes-since", str(previous))
+    assert done.returncode == 0, done.stderr
+    changes = outputs(project, SMALL_STEM)["changes"].read_text("utf-8")
+    assert "## 변경 (1)\n\n- `beta/beta` (`베타`): 표현만 바뀜, 답은 같음\n" in changes
+    assert "파일 > 가져오기(File > Import)로 가져오세요." in changes and "노트 업데이트를 항상" in changes
+    prose = re.sub(r"`[^`]*`|```.*?```", "", changes, flags=re.S)
+    english = set(re.findall(r"\b[A-Za-z]{4,}\b", prose)) - {"File", "Import", "Browse", "Update", "notes", "Always"}
+    english -= {"Anki", "GUID", "marked", "Tools", "Empty", "Cards", "Change", "Deck"}
+    assert english == set(), english

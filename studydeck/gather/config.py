@@ -22,7 +22,18 @@ CHANGES_URL_ENV = "STUDYDECK_CHANGES_URL"
 SDE = "SOURCE_DATE_EPOCH"  # reproducible-builds.org: the release's time, set by CI from the tagged commit
 MAX_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z: later dates have no 4-digit year in the PDF
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_KEYS = ("deck", "guid-prefix", "description", "source-url", "changes-url", "groups", "lint", "accept-changes")
+_KEYS = (
+    "deck",
+    "guid-prefix",
+    "description",
+    "language",
+    "source-url",
+    "changes-url",
+    "groups",
+    "lint",
+    "accept-changes",
+)
+LANGUAGES = ("ko", "en")  # the release notes' (outputs/changes.py TEXT)
 ACCEPTABLE = ("deck", "guid-prefix", "subdeck")  # released settings learners' collections depend on
 _GROUP_KEYS = ("name", "label", "subdeck", "order")
 TOOL, GROUPS, LINT = "tool.studydeck", "tool.studydeck.groups", "tool.studydeck.lint"  # tables, for place()
@@ -124,6 +135,9 @@ def _config(reads: Reads, data: dict, text: str) -> Config:
     description = _text(tool, "description", "[tool.studydeck] description", default="")
     source_url = _url(tool.get("source-url") or reads.env(SOURCE_URL_ENV) or None, "source-url", True)
     changes_url = _url(tool.get("changes-url") or reads.env(CHANGES_URL_ENV) or None, "changes-url", False)
+    language = tool.get("language", "ko")
+    if language not in LANGUAGES:
+        _fail(f"[tool.studydeck] language must be one of {', '.join(LANGUAGES)}", (TOOL, None, "language"))
     accept = tool.get("accept-changes", [])
     if not isinstance(accept, list) or not all(a in ACCEPTABLE for a in accept):
         _fail(
@@ -139,6 +153,7 @@ def _config(reads: Reads, data: dict, text: str) -> Config:
         description=description,
         source_url=source_url,
         changes_url=changes_url.replace("{version}", version) if changes_url else None,
+        language=language,
         accept_changes=frozenset(accept),
         source=text,
     )
