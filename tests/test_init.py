@@ -188,3 +188,36 @@ def test_studydeck_finds_its_project_from_any_folder_in_it_and_says_so_outside(l
     )
     version = studydeck(tmp_path, "--version")
     assert version.returncode == 0 and version.stdout.startswith("studydeck ") and "not installed" not in version.stdout
+
+
+def test_on_a_terminal_init_asks_for_what_the_options_did_not_say(tmp_path):
+    """Started from a terminal without --deck or --group, init asks for both (the folder's name
+    and 개념 are the defaults an empty answer takes); from a script it asks nothing."""
+    import pty
+
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from studydeck.cli import main; sys.exit(main())", "init", "asked"],
+        cwd=tmp_path,
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+    )
+    os.close(secondary)
+    os.write(main, "리눅스 명령어\n명령어, 개념\n".encode())
+    seen = b""
+    while proc.poll() is None or not seen.endswith(b"\n"):
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait(timeout=60)
+    os.close(main)
+    text = seen.decode("utf-8", "replace")
+    assert proc.returncode == 0, text
+    assert "deck name [asked]: " in text and "groups, comma-separated [개념]: " in text
+    tool = tomllib.loads((tmp_path / "asked" / "pyproject.toml").read_text("utf-8"))["tool"]["studydeck"]
+    assert tool["deck"] == "리눅스 명령어" and [g["name"] for g in tool["groups"]] == ["명령어", "개념"]
