@@ -33,9 +33,14 @@ def _git(reads: Reads, *args: str) -> str | None:
     return out.decode("utf-8", "surrogateescape") if out is not None else None
 
 
+def at_repository_top(reads: Reads) -> bool:
+    """The project is a git repository's top folder: where paths, tags and history can be read."""
+    return reads.git("rev-parse", "--show-prefix") == b"\n"
+
+
 def _last_commits(reads: Reads, rels: list[str]) -> dict[str, int]:
     """One walk of the history: the newest commit time that touched each path."""
-    if _git(reads, "rev-parse", "--show-prefix") != "\n":  # not a repo, or root is not its top
+    if not at_repository_top(reads):
         return {}
     log = _git(reads, "log", "--format=%x00%ct", "--name-only", "--no-renames", "--", *sorted(set(rels)))
     if log is None:

@@ -173,18 +173,15 @@ def draft(options: Options, reads: Reads, now: int) -> Project:
 _SCHEMA_LINE = re.compile(r"#\s*yaml-language-server:\s*\$schema=(\S+)")
 
 
-def _schema_line(reads: Reads, path: Path, rel: str) -> None:
+def _schema_line(root: Path, path: Path, rel: str, data: bytes) -> None:
     """An entry's `$schema` line (the editor checks the file against it) must lead to
     entries/schema.json from the file's own folder: one copied into a subfolder leads nowhere,
     and the editor then checks nothing, silently. A warning that says the path to write."""
-    try:
-        head = reads.text(path)[:2000]
-    except (OSError, UnicodeDecodeError):
-        return  # the entry's own check says so
+    head = data[:2000].decode("utf-8", "replace")
     m = _SCHEMA_LINE.search(head)
     if m is None or "://" in m.group(1):
         return
-    schema = reads.root / "entries" / SCHEMA_NAME.split("/")[-1]
+    schema = root / SCHEMA_NAME
     if (path.parent / m.group(1)).resolve() == schema.resolve():
         return
     want = Path(os.path.relpath(schema, path.parent)).as_posix()
@@ -222,7 +219,6 @@ def read_entries(reads: Reads, config: Config, charset: frozenset[int] | None = 
         if (problem := outside(root, path) or unreadable_name(root, path)) is not None:
             problems.append(problem)
             continue
-        _schema_line(reads, path, rel_path(root, path))
         found = _check(reads, path, rel_path(root, path), config.group_names, charset)
         if isinstance(found, list):
             problems += found
@@ -267,6 +263,7 @@ def _check(
         ]
     except OSError as exc:
         return [Problem(rel, 0, 0, "", f"cannot be read: {exc.strerror or exc}")]
+    _schema_line(reads.root, path, rel, data)  # a warning each build, so before the memo
     key = (rel, hashlib.sha256(data).hexdigest(), groups, hash(charset), charset is None)
 
     def check() -> Checked | list[Problem]:

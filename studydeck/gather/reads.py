@@ -37,6 +37,7 @@ class Reads:
     def __init__(self, root: Path):
         self.root = root
         self.answers: dict[str, str] = {}  # a question (JSON) -> the digest of its answer
+        self._git: dict[str, bytes | None] = {}  # a git question (JSON) -> its answer, this build
 
     def _keep(self, question: list, answer) -> None:
         self.answers[json.dumps(question, ensure_ascii=False)] = _digest(answer)
@@ -96,9 +97,15 @@ class Reads:
         return value
 
     def git(self, *args: str, stdin: bytes = b"") -> bytes | None:
-        """git's output in the project; None when git fails or is missing."""
-        out = run_git(self.root, args, stdin)
-        self._keep(["git", list(args), stdin.decode("utf-8", "surrogateescape")], out)
+        """git's output in the project; None when git fails or is missing. A question asked again
+        in the same build (history and releases both ask where the repository's top is) gets the
+        first answer, without running git again."""
+        question = ["git", list(args), stdin.decode("utf-8", "surrogateescape")]
+        key = json.dumps(question, ensure_ascii=False)
+        if key in self._git:
+            return self._git[key]
+        out = self._git[key] = run_git(self.root, args, stdin)
+        self._keep(question, out)
         return out
 
     def record(self) -> dict[str, str]:

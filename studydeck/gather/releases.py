@@ -11,8 +11,10 @@ previous release. The times live in git, where every clone of a commit sees the 
 from __future__ import annotations
 
 import json
+import tomllib
 from dataclasses import dataclass
 
+from studydeck.gather.history import at_repository_top
 from studydeck.gather.reads import Reads
 
 TAG_PATTERN = "v*"
@@ -56,8 +58,6 @@ def read(reads: Reads, lock_name: str, pattern: str = TAG_PATTERN) -> list[Relea
 
 def settings(reads: Reads, release: Release) -> dict | None:
     """The release's [tool.studydeck], from its commit's pyproject.toml (None if unreadable)."""
-    import tomllib
-
     data = _blobs(reads, [f"{release.commit}:pyproject.toml"])[0]
     try:
         tool = tomllib.loads((data or b"").decode("utf-8")).get("tool", {}).get("studydeck")
@@ -71,7 +71,7 @@ def shipped(reads: Reads, releases: list[Release]) -> frozenset[str] | None:
     they are protected (a draft may change, move or go freely). None where the build cannot
     tell: outside a git repository (or in a folder below its top), every note of entries.lock
     counts as released."""
-    if reads.git("rev-parse", "--show-prefix") != b"\n":
+    if not at_repository_top(reads):
         return None
     return frozenset(guid for release in releases for guid in release.notes)
 
