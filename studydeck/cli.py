@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         "this one or above, whose pyproject.toml has [tool.studydeck])",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-    p.add_argument("--version", action="version", version=f"studydeck {_version()}")
+    p.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     return p
 
@@ -89,6 +89,15 @@ def _sheet_options(p: argparse.ArgumentParser) -> None:
     sheets.add_argument(
         "--tag", metavar="T", action="append", default=[], help="print only entries tagged T (repeatable: any of them)"
     )
+
+
+class _Version(argparse.Action):
+    """--version, its answer looked up only when asked (reading the installed distributions
+    costs 40 ms, which every build would otherwise pay at start-up)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"studydeck {_version()}")
+        parser.exit()
 
 
 def _version() -> str:
