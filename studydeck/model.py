@@ -127,7 +127,9 @@ class Config:
     source_url: str | None = None  # the project online (ends in "/"): cards link <source_url>entries/<id>.yaml
     changes_url: str | None = None  # this release's change list online (the deck description links it)
     language: str = "ko"  # of the release notes (CHANGES.md): "ko" or "en"
-    accept_changes: frozenset[str] = frozenset()  # released settings the author means to change (config.check_released)
+    accept_changes: tuple[
+        tuple[str, str], ...
+    ] = ()  # (setting, released value) the author means to leave (config.check_released)
     source: str = field(default="", compare=False, repr=False)  # pyproject.toml's text: where problems are
 
     @property

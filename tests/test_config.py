@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import DECK_STEM, copy_project, run_build, run_cli
 
@@ -57,12 +59,13 @@ def test_the_deck_name_stays_text_in_the_release_notes(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "old, new, setting, message",
+    "old, new, setting, left, message",
     [
         (
             'guid-prefix = "every-field"',
             'guid-prefix = "every-field-2"',
             "guid-prefix",
+            "every-field",
             "guid-prefix changed since the release v0.1.0 ('every-field' -> 'every-field-2'): the note type would "
             "get a new id, and Anki would import every released note as a conflict, not an update",
         ),
@@ -70,23 +73,33 @@ def test_the_deck_name_stays_text_in_the_release_notes(tmp_path):
             'deck = "꿹 스터디"',
             'deck = "꿹 스터디 2"',
             "deck",
+            "꿹 스터디",
             "deck renamed since the release v0.1.0 ('꿹 스터디' -> '꿹 스터디 2'): Anki matches decks by name",
         ),
         (
             'subdeck = "쓔"',
             'subdeck = "쓔 2"',
             "subdeck",
+            "쓔",
             "group 'object': subdeck renamed since the release v0.1.0 ('쓔' -> '쓔 2'): Anki matches decks by name",
+        ),
+        (  # the group renamed together with its subdeck: the released subdeck is gone all the same
+            'name = "object"',
+            'name = "objects"',
+            "subdeck",
+            "쓔",
+            "the subdeck '쓔' of the release v0.1.0 is gone (no group has it): Anki matches decks by name",
         ),
     ],
 )
 def test_a_setting_learners_depend_on_stays_after_a_release_unless_the_author_means_it(
-    tmp_path, old, new, setting, message
+    tmp_path, old, new, setting, left, message
 ):
-    """guid-prefix, deck and subdecks as the latest v* tag's pyproject.toml had them: a change is
-    refused at its line with what it would do to learners' collections (a changed guid-prefix:
-    Anki imports every note as a conflict, measured with the anki package), unless
-    accept-changes names it."""
+    """guid-prefix, deck and subdecks as the latest v* tag's pyproject.toml had them: leaving a
+    released value is refused at its line with what it would do to learners' collections (a
+    changed guid-prefix: Anki imports every note as a conflict, measured with the anki package),
+    unless accept-changes names the value left; and only that value: after the next release the
+    same line accepts no further change."""
     from conftest import commit, git, small_project
 
     project = small_project(tmp_path / "p", with_git=True)
@@ -97,18 +110,32 @@ def test_a_setting_learners_depend_on_stays_after_a_release_unless_the_author_me
     config = project / "pyproject.toml"
     text = config.read_text("utf-8")
     assert old in text
-    text = text.replace(old, new)
+    renamed_group = new == 'name = "objects"'
+    if renamed_group:  # the group and its subdeck renamed together, its entry moved with it
+        new = 'name = "objects"\nlabel = "뛣 오브젝트"\nsubdeck = "쓔 2"'
+        text = re.sub(r'name = "object"\nlabel = .*\nsubdeck = "쓔".*', new, text)
+        entry = project / "entries" / "alpha.yaml"
+        entry.write_text(entry.read_text("utf-8").replace("group: object\n", "group: objects\n"), "utf-8")
+    else:
+        text = text.replace(old, new)
     config.write_text(text, "utf-8")
     done = run_cli(project, "--check")
-    line = next(n for n, t in enumerate(text.splitlines(), 1) if new in t)
+    marker = "[[tool.studydeck.groups]]" if renamed_group else new
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith(marker))
+    pin = f'accept-changes = {{ {setting} = "{left}" }}'
     assert done.returncode == 2
     assert done.stderr.startswith(f"error: pyproject.toml:{line}:1: {message}"), done.stderr
-    assert done.stderr.rstrip().endswith(
-        f"put it back, or add '{setting}' to [tool.studydeck] accept-changes if that is meant"
-    )
+    assert done.stderr.rstrip().endswith(f"put it back, or add {pin} to [tool.studydeck] if that is meant")
     assert len(done.stderr.splitlines()) == 1
-    config.write_text(
-        text.replace("[tool.studydeck]\n", f'[tool.studydeck]\naccept-changes = ["{setting}"]\n'), "utf-8"
-    )
-    done = run_cli(project, "--check")
+    text = text.replace("[tool.studydeck]\n", f"[tool.studydeck]\n{pin}\n")
+    config.write_text(text, "utf-8")
+    done = run_cli(project, "--only", "deck")
     assert done.returncode == 0, done.stderr
+    git(project, "add", "-A")
+    commit(project, "release 2", when=1_700_000_100)
+    git(project, "tag", "v0.2.0")
+    assert run_cli(project, "--check").returncode == 0  # the pin stays, harmless
+    config.write_text(text.replace("2", "3") if setting != "subdeck" else text.replace("쓔 2", "쓔 3"), "utf-8")
+    done = run_cli(project, "--check")
+    assert done.returncode == 2, "the pin of v0.1.0's value accepted leaving v0.2.0's"
+    assert "release v0.2.0" in done.stderr, done.stderr

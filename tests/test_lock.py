@@ -192,3 +192,49 @@ def test_a_draft_may_change_move_or_go_until_a_release_ships_it(tmp_path):
     done = run_cli(project, "--check")
     assert done.returncode == 1
     assert "note 'beta/beta-two' (GUID" in done.stderr and "would silently disappear" in done.stderr
+
+
+def test_a_clone_that_cannot_see_the_release_tags_still_protects_released_notes(tmp_path):
+    """A shallow clone (actions/checkout's default) may hold no tags: every note of the lock
+    counts as released there. A full clone made without the tags sees none and lets a released
+    note go as a draft; once the tags are back (CI fetches them, the release job must), the note
+    the latest release shipped is refused as gone, not dropped silently."""
+    from conftest import commit, git, small_project
+
+    project = small_project(tmp_path / "p", with_git=True)
+    assert run_cli(project, "--only", "deck").returncode == 0
+    git(project, "add", "-A")
+    commit(project, "release", when=1_700_000_000)
+    git(project, "tag", "v0.1.0")
+
+    def rename_beta(clone) -> None:
+        beta = clone / "entries" / "beta.yaml"
+        beta.write_text(beta.read_text("utf-8").replace("key: beta\n", "key: beta-two\n"), "utf-8")
+
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--no-tags", project.as_uri(), str(shallow))
+    assert git(shallow, "tag") == ""
+    rename_beta(shallow)
+    done = run_cli(shallow, "--check")
+    assert done.returncode == 1
+    assert "note 'beta/beta' (GUID" in done.stderr and "would silently disappear" in done.stderr
+
+    tagless = tmp_path / "tagless"
+    git(tmp_path, "clone", "-q", "--no-tags", str(project), str(tagless))
+    rename_beta(tagless)
+    assert run_cli(tagless, "--only", "deck").returncode == 0  # no release in sight: a draft
+    assert "beta/beta" not in json.loads((tagless / "entries.lock").read_text("utf-8"))["notes"]
+    git(tagless, "add", "-A")
+    commit(tagless, "drop beta", when=1_700_000_100)
+    git(tagless, "fetch", "-q", "--tags", "origin")
+    done = run_cli(tagless, "--check")
+    assert done.returncode == 1
+    assert "note 'beta/beta' (GUID" in done.stderr and "would silently disappear" in done.stderr
+    assert "renamed_from: beta" in done.stderr
+    beta = tagless / "entries" / "beta.yaml"
+    beta.write_text(
+        beta.read_text("utf-8").replace("key: beta-two\n", "key: beta-two\n    renamed_from: beta\n"), "utf-8"
+    )
+    assert run_cli(tagless, "--only", "deck").returncode == 0, "a rename keeps the released GUID"
+    guid = json.loads((project / "entries.lock").read_text("utf-8"))["notes"]["beta/beta"]["guid"]
+    assert json.loads((tagless / "entries.lock").read_text("utf-8"))["notes"]["beta/beta-two"]["guid"] == guid

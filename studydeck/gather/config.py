@@ -7,6 +7,7 @@ an error, never a setting silently ignored.
 from __future__ import annotations
 
 import contextvars
+import json
 import re
 import tomllib
 import unicodedata
@@ -138,12 +139,7 @@ def _config(reads: Reads, data: dict, text: str) -> Config:
     language = tool.get("language", "ko")
     if language not in LANGUAGES:
         _fail(f"[tool.studydeck] language must be one of {', '.join(LANGUAGES)}", (TOOL, None, "language"))
-    accept = tool.get("accept-changes", [])
-    if not isinstance(accept, list) or not all(a in ACCEPTABLE for a in accept):
-        _fail(
-            f"[tool.studydeck] accept-changes must list some of {', '.join(ACCEPTABLE)}",
-            (TOOL, None, "accept-changes"),
-        )
+    accept = _accept(tool.get("accept-changes", {}))
     return Config(
         deck=deck,
         guid_prefix=prefix,
@@ -154,14 +150,35 @@ def _config(reads: Reads, data: dict, text: str) -> Config:
         source_url=source_url,
         changes_url=changes_url.replace("{version}", version) if changes_url else None,
         language=language,
-        accept_changes=frozenset(accept),
+        accept_changes=accept,
         source=text,
     )
 
 
+def _accept(table) -> tuple[tuple[str, str], ...]:
+    """accept-changes: each released value the author means to leave, e.g.
+    { deck = "Old name", subdeck = ["old-sub"] }. A value, not a switch: once the next release
+    ships the change, the line accepts nothing more (the released value is the new one)."""
+    at = (TOOL, None, "accept-changes")
+    form = 'a table of the released values being left, e.g. accept-changes = { deck = "Old name" }'
+    if not isinstance(table, dict):
+        _fail(f"[tool.studydeck] accept-changes must be {form}", at)
+    out = []
+    for key, value in table.items():
+        if key not in ACCEPTABLE:
+            _fail(f"[tool.studydeck] accept-changes: unknown key '{key}'; it takes {', '.join(ACCEPTABLE)}", at)
+        values = value if key == "subdeck" and isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, str) and v for v in values):
+            kind = "a subdeck name or a list of them" if key == "subdeck" else "the released value (a string)"
+            _fail(f"[tool.studydeck] accept-changes {key} must be {kind}", at)
+        out += [(key, v) for v in values]
+    return tuple(out)
+
+
 def check_released(config: Config, then: dict | None, tag: str) -> None:
     """The settings learners' collections depend on, against the latest release's (then: its
-    [tool.studydeck]): a change is refused with what it would do, unless accept-changes names it."""
+    [tool.studydeck]): leaving a released value is refused with what it would do, unless
+    accept-changes names that value."""
     if not isinstance(then, dict):
         return
     why = {
@@ -169,33 +186,50 @@ def check_released(config: Config, then: dict | None, tag: str) -> None:
         "conflict, not an update: learners' notes would stop getting edits, beside a second note type",
         "deck": "Anki matches decks by name: learners' next import would make new decks and leave every card "
         "they have where it is",
+        "subdeck": "Anki matches decks by name and leaves an updated note's cards in their deck: learners would "
+        "keep that subdeck, and new cards would go elsewhere",
     }
-    fix = "put it back, or add '{0}' to [tool.studydeck] accept-changes if that is meant"
-    old = then.get("guid-prefix")
-    if isinstance(old, str) and old != config.guid_prefix and "guid-prefix" not in config.accept_changes:
+
+    def fail(key: str, old: str, message: str, at: tuple) -> None:
+        if (key, old) in config.accept_changes:
+            return
+        shown = json.dumps(old, ensure_ascii=False)
         _fail(
-            f"guid-prefix changed since the release {tag} ('{old}' -> '{config.guid_prefix}'): {why['guid-prefix']}; "
-            + fix.format("guid-prefix"),
-            (TOOL, None, "guid-prefix"),
+            f"{message}: {why[key]}; put it back, or add accept-changes = {{ {key} = {shown} }} to "
+            "[tool.studydeck] if that is meant",
+            at,
             config.source,
+        )
+
+    old = then.get("guid-prefix")
+    if isinstance(old, str) and old != config.guid_prefix:
+        fail(
+            "guid-prefix",
+            old,
+            f"guid-prefix changed since the release {tag} ('{old}' -> '{config.guid_prefix}')",
+            (TOOL, None, "guid-prefix"),
         )
     old = then.get("deck")
-    if isinstance(old, str) and old != config.deck and "deck" not in config.accept_changes:
-        _fail(
-            f"deck renamed since the release {tag} ('{old}' -> '{config.deck}'): {why['deck']}; " + fix.format("deck"),
-            (TOOL, None, "deck"),
-            config.source,
-        )
-    groups = then.get("groups") if isinstance(then.get("groups"), list) else []
-    before = {g.get("name"): g.get("subdeck") or g.get("name") for g in groups if isinstance(g, dict)}
-    for i, group in enumerate(config.groups):
-        old = before.get(group.name)
-        if isinstance(old, str) and old != group.subdeck and "subdeck" not in config.accept_changes:
-            _fail(
-                f"group '{group.name}': subdeck renamed since the release {tag} ('{old}' -> '{group.subdeck}'): "
-                f"{why['deck']}; " + fix.format("subdeck"),
-                (GROUPS, i, "subdeck"),
-                config.source,
+    if isinstance(old, str) and old != config.deck:
+        fail("deck", old, f"deck renamed since the release {tag} ('{old}' -> '{config.deck}')", (TOOL, None, "deck"))
+    groups = (
+        [g for g in then.get("groups") or [] if isinstance(g, dict)] if isinstance(then.get("groups"), list) else []
+    )
+    now = {g.subdeck for g in config.groups}
+    by_name = {g.name: i for i, g in enumerate(config.groups)}
+    for group in groups:
+        name, old = group.get("name"), group.get("subdeck") or group.get("name")
+        if not isinstance(old, str) or old in now:
+            continue
+        if name in by_name:  # the same group, its subdeck renamed
+            i = by_name[name]
+            message = (
+                f"group '{name}': subdeck renamed since the release {tag} ('{old}' -> '{config.groups[i].subdeck}')"
+            )
+            fail("subdeck", old, message, (GROUPS, i, "subdeck"))
+        else:  # the group renamed or gone, and its subdeck with it
+            fail(
+                "subdeck", old, f"the subdeck '{old}' of the release {tag} is gone (no group has it)", (GROUPS, 0, None)
             )
 
 

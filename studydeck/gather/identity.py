@@ -136,11 +136,11 @@ def assign_guids(entries: list[Entry], lock: Lock, config: Config) -> tuple[dict
             field = _rename_field(entry, i)
             line, col = entry.at(field)
             at = functools.partial(Problem, entry.path, line, col, field)  # at(message): a Problem here
-            if name in lock.notes:
-                guid = lock.notes[name].guid
-            elif old != name and old in lock.notes:
-                guid = lock.notes[old].guid
+            if old != name and old in lock.notes:  # (before a locked `name`: a draft made in a clone
+                guid = lock.notes[old].guid  # that saw no release, beside the released `old` it renames)
                 renamed[name] = old
+            elif name in lock.notes:
+                guid = lock.notes[name].guid
             elif old != name:
                 problems.append(at(f"'{name}' says it was renamed from '{old}', but {LOCK_NAME} has no such note"))
                 continue

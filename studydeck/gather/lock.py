@@ -106,6 +106,11 @@ def read_lock_file(reads: Reads, path: Path, shown: str | None = None) -> Lock:
         data = reads.bytes(path)
     except OSError as exc:
         raise BuildError(f"{shown}: cannot read it ({exc.strerror})") from None
+    return parse(data, shown, fix)
+
+
+def parse(data: bytes, shown: str, fix: str = "is damaged; it is not a lock") -> Lock:
+    """A lock's bytes as a Lock; BuildError (each problem at its line) when it is not one."""
     if not data.strip():
         return Lock()
     try:

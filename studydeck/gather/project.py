@@ -84,11 +84,12 @@ def gather(options: Options, reads: Reads) -> Project:
     sde = source_date_epoch(reads)
     entries = _entries(options, reads, config, selection=options.only != "deck")
     old_lock = lock.read_lock(reads)
-    guids, renamed = identity.assign_guids(entries, old_lock, config)
     released = releases.read(reads, lock.LOCK_NAME)
+    shipped = releases.shipped(reads, released)
     if released:  # what learners' collections depend on stays, unless the author means to change it
         check_released(config, releases.settings(reads, released[-1]), released[-1].tag)
-    shipped = releases.shipped(reads, released)
+        old_lock = releases.restore(old_lock, released[-1])
+    guids, renamed = identity.assign_guids(entries, old_lock, config)
     gone = identity.check_missing(entries, old_lock, renamed, options.accept_removals, shipped)
     web_fonts, notetype, made = _notes(options, reads, config, entries, guids)
     card_files = [f"templates/card/{name}" for name in notes.CARD_FILES]

@@ -14,7 +14,10 @@ import json
 import tomllib
 from dataclasses import dataclass
 
+from studydeck.errors import BuildError
+from studydeck.gather import lock as lock_file
 from studydeck.gather.history import at_repository_top
+from studydeck.gather.lock import Lock
 from studydeck.gather.reads import Reads
 
 TAG_PATTERN = "v*"
@@ -29,6 +32,7 @@ class Release:
     notetype: str  # the notetype's content hash ("" when unknown)
     revs: bool = False  # its notes carried revision tags (its entries.lock has format 3 or later)
     commit: str = ""
+    lock: bytes = b""  # its entries.lock as shipped: kept for the latest release only (restore())
 
 
 def read(reads: Reads, lock_name: str, pattern: str = TAG_PATTERN) -> list[Release]:
@@ -50,9 +54,9 @@ def read(reads: Reads, lock_name: str, pattern: str = TAG_PATTERN) -> list[Relea
     tags.sort()
     locks = _blobs(reads, [f"{commit}:{lock_name}" for _, _, commit in tags])
     out = []
-    for (when, name, commit), data in zip(tags, locks, strict=True):
+    for i, ((when, name, commit), data) in enumerate(zip(tags, locks, strict=True)):
         notes, notetype, revs = _hashes(data)
-        out.append(Release(name, when, notes, notetype, revs, commit))
+        out.append(Release(name, when, notes, notetype, revs, commit, (data or b"") if i == len(tags) - 1 else b""))
     return out
 
 
@@ -71,9 +75,26 @@ def shipped(reads: Reads, releases: list[Release]) -> frozenset[str] | None:
     they are protected (a draft may change, move or go freely). None where the build cannot
     tell: outside a git repository (or in a folder below its top), every note of entries.lock
     counts as released."""
-    if not at_repository_top(reads):
-        return None
+    if not at_repository_top(reads) or reads.git("rev-parse", "--is-shallow-repository") != b"false\n":
+        return None  # a shallow clone may lack the tags (actions/checkout's default): protect every note
     return frozenset(guid for release in releases for guid in release.notes)
+
+
+def restore(lock: Lock, latest: Release) -> Lock:
+    """entries.lock with the notes the latest release shipped that it lost (neither a note nor a
+    tombstone with their GUID: dropped as drafts by a build in a clone without the release's
+    tag), so that check_missing refuses to let them go silently."""
+    if not latest.lock:
+        return lock
+    try:
+        shipped_lock = lock_file.parse(latest.lock, f"{latest.tag}:{lock_file.LOCK_NAME}")
+    except BuildError:
+        return lock  # an unreadable lock of an old release: nothing to compare with
+    known = {r.guid for r in lock.notes.values()} | {r.guid for r in lock.removed.values()}
+    lost = {n: r for n, r in shipped_lock.notes.items() if r.guid not in known and n not in lock.notes}
+    if not lost:
+        return lock
+    return Lock({**lock.notes, **lost}, lock.removed, lock.notetype)
 
 
 def released_time(releases: list[Release], guid: str, digest: str) -> int | None:
