@@ -17,9 +17,9 @@ from studydeck.outputs import registry
 EXIT_OK, EXIT_INTERRUPTED = 0, 130  # errors exit with their exit_code: 1 bad input, 2 bad usage
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str = "build.py") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="build.py",
+        prog=prog,
         description=("Build the Anki cloze deck (.apkg) and the printable study sheet (.pdf, .html) from entries/."),
         epilog="Start a deck on another subject: studydeck init DIR (studydeck init --help).",
     )
@@ -116,7 +116,7 @@ def _init_parser() -> argparse.ArgumentParser:
         "pyproject.toml with [tool.studydeck], one example entry per group, a README). "
         "On a terminal it asks for the deck's name and groups not given as options.",
     )
-    p.add_argument("dir", metavar="DIR", type=Path, help="a new or empty folder")
+    p.add_argument("dir", metavar="DIR", help="a new or empty folder")
     p.add_argument("--deck", metavar="NAME", help="the deck's name in Anki (default: DIR's name)")
     p.add_argument(
         "--group",
@@ -139,8 +139,12 @@ def _init(argv: list[str]) -> int:
         args = _init_parser().parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    if threading.current_thread() is threading.main_thread():  # `kill` or a closed terminal: as Ctrl-C,
+        signal.signal(signal.SIGTERM, _interrupt)  # the staging folder and the folders made go with it
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, _interrupt)
     try:
-        deck = args.deck or init.ask("deck name", args.dir.resolve().name)
+        deck = args.deck or init.ask("deck name", Path(args.dir or ".").resolve().name)
         groups = args.group or [
             g.strip() for g in init.ask("groups, comma-separated", ", ".join(init.DEFAULT_GROUPS)).split(",")
         ]
@@ -172,7 +176,7 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     if argv[:1] == ["init"]:
         return _init(argv[1:])
     try:
-        args = _parser().parse_args(argv)
+        args = _parser("build.py" if root is not None else "studydeck").parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
         return int(exc.code or 0)
     from studydeck.pipeline import build  # after parsing: --help stays instant
@@ -207,13 +211,14 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
         return 1
     if args.check:
         say(
-            f"ok: {result.entries} entries, {result.notes} notes, {result.cards} cards ({result.summary}); "
+            f"ok: {_count(result.entries, 'entry', 'entries')}, {_count(result.notes, 'note')}, "
+            f"{_count(result.cards, 'card')} ({result.summary}); "
             "nothing written"
         )
         return EXIT_OK
     epilogs = ", ".join(result.epilogs.values())
     say(
-        f"{result.entries} entries -> {result.notes} notes, {result.cards} cards"
+        f"{_count(result.entries, 'entry', 'entries')} -> {_count(result.notes, 'note')}, {_count(result.cards, 'card')}"
         + (f"; {epilogs}" if epilogs else "")
         + f" ({result.summary})"
     )
@@ -228,6 +233,15 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
 
 def _options(args) -> Options:
     root = (args.root or _project_root()).resolve()
+    if args.root is not None and not (root / "pyproject.toml").is_file():
+        why = (
+            "no such folder"
+            if not root.exists()
+            else "not a folder"
+            if not root.is_dir()
+            else "no pyproject.toml in it"
+        )
+        raise UsageError(f"--root {args.root}: {why}; give the folder of a studydeck project")
     if args.only == "deck" and (args.group or args.tag):
         raise UsageError(
             "--group and --tag choose what the printed sheets show; they do nothing "
@@ -272,6 +286,10 @@ def _build_args(args) -> list[str]:
     out += ["--out", args.out] if args.out else []
     out += [x for g in args.group for x in ("--group", g)] + [x for t in args.tag for x in ("--tag", t)]
     return out + (["--strict"] if args.strict else []) + (["--accept-removals"] if args.accept_removals else [])
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 
 def _interrupt(signum, frame):

@@ -217,7 +217,7 @@ def _rename(font, face: Face) -> None:
     names = {
         1: face.family,
         2: style,
-        3: f"{face.family} {style}; subset made by k8s-study-deck",
+        3: f"{face.family} {style}; subset made by studydeck",
         4: f"{face.family} {style}",
         6: f"{face.family.replace(' ', '')}-{style}",
         10: f"A subset of {face.upstream}, licensed under the SIL Open Font License 1.1, renamed as the "

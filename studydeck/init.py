@@ -5,13 +5,16 @@ templates/ with the fonts and their licences), the GitHub workflows and release 
 .gitignore, a pyproject.toml whose [tool.studydeck] names the new deck, its groups and a
 guid-prefix of its own, entries/ with one example entry per group and the schema, and a README
 that says the two commands. Written into a temporary folder beside DIR and moved into place at
-the end: a refused or interrupted init leaves nothing."""
+the end (an empty DIR is filled in place: the current folder or a mount point stays itself): a
+refused or interrupted init leaves nothing, not even the parent folders it made."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
+import shlex
 import shutil
 import sys
 import tomllib
@@ -35,10 +38,17 @@ class Plan:
     name: str  # [project] name: the Python distribution
 
 
-def plan(folder: Path, deck: str | None, groups: list[str], description: str | None, prefix: str | None) -> Plan:
+def plan(folder: str | Path, deck: str | None, groups: list[str], description: str | None, prefix: str | None) -> Plan:
     """What init will write, from the options; refuses what a build would refuse."""
+    if not str(folder).strip():
+        raise UsageError("init: DIR is empty; name the folder of the new project (e.g. studydeck init my-deck)")
+    folder = Path(folder)
+    if folder.is_symlink():  # a link, dangling or not, would send the project wherever it points
+        raise UsageError(f"{folder}: is a link; init writes a new project into a real folder")
     folder = folder.resolve()
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder}: is a file; init writes a new project into a new or empty folder")
+    if folder.exists() and any(folder.iterdir()):
         raise UsageError(f"{folder}: not an empty folder; init writes a new project into a new or empty folder")
     name = _slug(folder.name) or "study-deck"
     deck = (deck or folder.name).strip()
@@ -46,11 +56,13 @@ def plan(folder: Path, deck: str | None, groups: list[str], description: str | N
     prefix = prefix or f"{name}-{secrets.token_hex(4)}"
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", prefix):
         raise UsageError(f"--guid-prefix '{prefix}': use letters, digits, '.', '_' and '-' (at most 64)")
+    if description is not None:
+        description = " ".join(description.split())  # one line, as Anki's overview and the metadata show it
     return Plan(folder, deck, groups, description or f"{deck}: 빈칸 카드와 인쇄용 정리", prefix, name)
 
 
 def _slug(text: str) -> str:
-    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))[:60].strip("-")
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))[:50].strip("-")  # + 9: a guid-prefix of <= 64
 
 
 def write(p: Plan) -> list[str]:
@@ -61,8 +73,14 @@ def write(p: Plan) -> list[str]:
             f"this studydeck is installed without its project files ({', '.join(missing)} missing in "
             f"{TOOL_ROOT}); run init from a clone of the tool (pip install -e .)"
         )
-    p.folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = p.folder.parent / f".{p.folder.name}.init-{secrets.token_hex(4)}"
+    made = [d for d in (p.folder, *p.folder.parents) if not d.exists()]  # removed again if init fails
+    in_place = p.folder.exists()  # an empty folder (the current one, a mount point): filled where it is
+    if in_place:
+        staging = p.folder / f".studydeck-init-{secrets.token_hex(4)}"
+    else:
+        p.folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = p.folder.parent / f".studydeck-init-{secrets.token_hex(4)}"
+    moved: list[Path] = []
     try:
         staging.mkdir()
         for name in TOOL_FILES:
@@ -80,15 +98,25 @@ def write(p: Plan) -> list[str]:
         (staging / "README.md").write_text(readme(p), "utf-8")
         _check(staging)
         _first_build(staging)
-        if p.folder.exists():
-            p.folder.rmdir()  # empty: checked in plan()
-        staging.rename(p.folder)
+        if in_place:
+            for item in sorted(staging.iterdir()):
+                item.rename(p.folder / item.name)
+                moved.append(p.folder / item.name)
+            staging.rmdir()
+        else:
+            staging.rename(p.folder)
     except BaseException:
+        for item in moved:
+            shutil.rmtree(item, ignore_errors=True) if item.is_dir() else item.unlink(missing_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
+        for folder in made[1:]:  # the folders init made on the way (DIR itself is the staging's)
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
     return [
         f"created {p.folder}: deck '{p.deck}', groups {', '.join(p.groups)}, guid-prefix {p.guid_prefix}",
-        f"next: cd {p.folder} && python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/python build.py",
+        f"next: cd {shlex.quote(str(p.folder))} && python3 -m venv .venv && .venv/bin/pip install -e . "
+        "&& .venv/bin/python build.py",
     ]
 
 
@@ -102,8 +130,14 @@ def _check(staging: Path) -> None:
     try:
         load_config(Reads(staging))
     except StudydeckError as exc:
-        message = re.sub(r"^pyproject\.toml:\d+:\d+: ", "", str(exc))
-        raise UsageError(f"init: {message}") from None
+        raise UsageError(f"init: {as_option(str(exc))}") from None
+
+
+def as_option(message: str) -> str:
+    """A build's message about the pyproject.toml init wrote, in the words of init's options."""
+    message = re.sub(r"^pyproject\.toml(:\d+:\d+)?: ", "", message)
+    message = re.sub(r"\[tool\.studydeck\] (deck|description|guid-prefix)\b", r"--\1", message)
+    return re.sub(r"\[\[tool\.studydeck\.groups\]\] #(\d+) (label|name|subdeck)", r"--group #\1", message)
 
 
 def _first_build(staging: Path) -> None:
@@ -112,11 +146,15 @@ def _first_build(staging: Path) -> None:
     a temporary folder and dropped, and so is the build's cache."""
     import tempfile
 
+    from studydeck.errors import UsageError as ConfigError
     from studydeck.model import Options
     from studydeck.pipeline import build
 
     with tempfile.TemporaryDirectory() as out:
-        build(Options(staging, Path(out), only="deck", strict=True), say=lambda line: None)
+        try:
+            build(Options(staging, Path(out), only="deck", strict=True), say=lambda line: None)
+        except ConfigError as exc:  # e.g. a name the bundled font cannot draw: said as the option that gave it
+            raise UsageError(f"init: {as_option(str(exc))}") from None
     shutil.rmtree(staging / ".cache", ignore_errors=True)
 
 
@@ -173,9 +211,10 @@ language = "ko"
 
 def example(group: str, i: int) -> str:
     return f"""# yaml-language-server: $schema=schema.json
-# An example entry: replace it with your own (the README's Entries section lists every field).
+# An example entry: replace it with your own. entries/schema.json describes every field (an
+# editor with YAML support completes them); `build.py --check` finds every mistake at its line.
 id: example-{i}
-title: 빈칸 카드 예시 {i}
+title: {_toml(group + " 빈칸 카드 예시")}
 group: {_toml(group)}
 definitions:
   - key: cloze

@@ -145,7 +145,7 @@ def test_the_new_projects_workflows_pass_actionlint_and_skip_the_tools_tests(lin
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--deck", "a::b"], "error: init: [tool.studydeck] deck must not contain '::' or surrounding spaces"),
+        (["--deck", "a::b"], "error: init: --deck must not contain '::' or surrounding spaces"),
         (["--group", "명령어", "--group", "명령어 "], None),  # the same group twice is one group
         (["--guid-prefix", "has space"], "error: --guid-prefix 'has space': use letters, digits"),
     ],
@@ -161,6 +161,66 @@ def test_init_refuses_what_a_build_would_refuse_and_writes_nothing(tmp_path, arg
     assert done.stderr.startswith(message), done.stderr
     assert len(done.stderr.splitlines()) == 1
     assert list(tmp_path.iterdir()) == []  # no project, no staging folder
+
+
+def test_init_fills_an_empty_folder_where_it_is_and_refuses_what_is_not_one(tmp_path):
+    """An empty DIR (the current folder, a mount point) is filled in place, never replaced; a link,
+    a file or an empty name is refused in one line; a refused init leaves no folder it made."""
+    here = tmp_path / "here"
+    here.mkdir()
+    inode = here.stat().st_ino
+    done = studydeck(here, "init", ".", "--group", "명령어")
+    assert done.returncode == 0, done.stderr
+    assert here.stat().st_ino == inode  # the same folder, filled
+    assert sorted(p.name for p in here.iterdir()) == sorted(
+        [
+            ".github",
+            ".gitignore",
+            "README.md",
+            "build.py",
+            "entries",
+            "entries.lock",
+            "pyproject.toml",
+            "studydeck",
+            "templates",
+        ]
+    )
+    (tmp_path / "link").symlink_to(tmp_path / "nowhere" / "deck")
+    (tmp_path / "file").write_text("mine", "utf-8")
+    for args, message in [
+        (["link"], "error: link: is a link; init writes a new project into a real folder\n"),
+        (["file"], f"error: {tmp_path / 'file'}: is a file; init writes a new project into a new or empty folder\n"),
+        ([""], "error: init: DIR is empty; name the folder of the new project (e.g. studydeck init my-deck)\n"),
+        (["a/b/c", "--deck", "a::b"], "error: init: --deck must not contain '::' or surrounding spaces\n"),
+        (["d/e", "--deck", "\U0001d518"], "error: init: --deck: '\U0001d518' (U+1D518) not in the bundled font"),
+    ]:
+        done = studydeck(tmp_path, "init", *args)
+        assert done.returncode == 2, args
+        assert done.stderr.startswith(message), done.stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "here", "link"], args
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_killed_init_leaves_nothing(tmp_path):
+    """SIGTERM (or a closed terminal's SIGHUP) during init: as Ctrl-C, the staging folder goes."""
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from studydeck.cli import main; sys.exit(main())", "init", "p/new"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("p/.studydeck-init-*/templates")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert err == "interrupted: nothing was written\n"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_init_never_writes_into_a_folder_that_holds_something(tmp_path):
@@ -186,6 +246,13 @@ def test_studydeck_finds_its_project_from_any_folder_in_it_and_says_so_outside(l
         f"error: no studydeck project here: no pyproject.toml with [tool.studydeck] in {tmp_path} or a folder "
         "above it (cd into a project, or start one with `studydeck init DIR`)\n"
     )
+    for root, why in [(tmp_path / "gone", "no such folder"), (tmp_path, "no pyproject.toml in it")]:
+        done = studydeck(tmp_path, "--root", str(root), "--check")
+        assert (done.returncode, done.stderr) == (
+            2,
+            f"error: --root {root}: {why}; give the folder of a studydeck project\n",
+        )
+    assert studydeck(tmp_path, "--help").stdout.startswith("usage: studydeck ")
     version = studydeck(tmp_path, "--version")
     assert version.returncode == 0 and version.stdout.startswith("studydeck ") and "not installed" not in version.stdout
 

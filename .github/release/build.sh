@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build dist/ for the tag in GITHUB_REF_NAME (e.g. v0.2.0), as the release workflow does:
 # the version comes from the tag, every date from the tagged commit, and CHANGES.md lists
-# what changed since the previous v* tag (everything, for the first release).
+# what changed since the previous v[0-9]* tag (everything, for the first release).
 set -euo pipefail
 tag="${GITHUB_REF_NAME:?set GITHUB_REF_NAME to the release tag}"
 SOURCE_DATE_EPOCH="$(git log -1 --format=%ct "$tag^{commit}")"
@@ -15,7 +15,7 @@ if [ -n "${GITHUB_SERVER_URL:-}" ] && [ -n "${GITHUB_REPOSITORY:-}" ]; then
 fi
 previous_lock="$(mktemp)"
 trap 'rm -f "$previous_lock"' EXIT
-if previous="$(git describe --tags --abbrev=0 --match 'v*' "$tag^" 2>/dev/null)"; then
+if previous="$(git describe --tags --abbrev=0 --match 'v[0-9]*' "$tag^" 2>/dev/null)"; then
   git show "$previous:entries.lock" > "$previous_lock" 2>/dev/null || : > "$previous_lock"
   echo "changes since $previous"
 else

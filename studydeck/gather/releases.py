@@ -1,4 +1,4 @@
-"""The releases so far: each `v*` tag in HEAD's history, its commit time and its entries.lock.
+"""The releases so far: each `v[0-9]*` tag in HEAD's history, its commit time and its entries.lock.
 
 A release gives every note whose content changed since the release before it the release's
 own time (the tagged commit's, as SOURCE_DATE_EPOCH in the release job), and every later
@@ -20,7 +20,7 @@ from studydeck.gather.history import at_repository_top
 from studydeck.gather.lock import Lock
 from studydeck.gather.reads import Reads
 
-TAG_PATTERN = "v*"
+TAG_PATTERN = "v[0-9]*"  # v1.0.0; not vendor-import
 REVS_FORMAT = 3  # the first entries.lock format whose notes carry revision tags (lock.FORMAT)
 
 

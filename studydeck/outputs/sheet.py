@@ -48,5 +48,5 @@ class Sheet(Output):
         )
 
     def make(self, inputs: SheetInputs, say) -> Job:
-        say(f"laying out {inputs.file} ({inputs.entries} entries) ...")
+        say(f"laying out {inputs.file} ({inputs.entries} {'entry' if inputs.entries == 1 else 'entries'}) ...")
         return Job(render.lay_out, (inputs.document, inputs.templates, inputs.file))
