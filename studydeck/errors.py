@@ -41,6 +41,7 @@ class Problem:
     field: str  # e.g. "definitions[1].text"; "" for the whole file
     message: str
     severity: str = "error"  # or "warning": card quality (studydeck/gather/lint.py), an error with --strict
+    excerpt: str = ""  # the source line at (line, col), shown under the message with a caret
 
     def __str__(self) -> str:
         where = self.path
@@ -50,6 +51,8 @@ class Problem:
                 where += f":{self.col}"
         message = f"warning: {self.message}" if self.severity == "warning" else self.message
         line = f"{where}: {self.field}: {message}" if self.field else f"{where}: {message}"
+        if self.excerpt.strip() and self.col:  # each line shown as data, then joined
+            return "\n".join(shown(part) for part in [line, *caret(self.excerpt, self.col).split("\n")])
         return shown(line)
 
     def annotation(self) -> str:
@@ -122,3 +125,16 @@ class UsageError(StudydeckError):
     """A bad command line, configuration or environment: exit 2."""
 
     exit_code = 2
+
+
+def caret(source_line: str, col: int) -> str:
+    """The line, indented, and a caret under its col-th character, as a terminal shows them (a
+    wide character, e.g. Hangul, takes two columns; a tab is shown as one space)."""
+    import unicodedata
+
+    text = source_line.replace("\t", " ").rstrip("\r")
+    if len(text) > 120:  # a long line: the part around the column
+        start = max(0, min(col - 60, len(text) - 120))
+        text, col = ("…" if start else "") + text[start : start + 120], col - start + (1 if start else 0)
+    width = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text[: col - 1])
+    return f"    {text}\n    {' ' * width}^"

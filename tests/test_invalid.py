@@ -9,7 +9,7 @@ from conftest import ROOT, copy_entry, copy_project, run_build, run_cli, small_p
 
 INVALID = ROOT / "tests" / "data" / "invalid"
 EXPECTED = {
-    "alias": ["12:5: YAML syntax: aliases (*name) are not supported in entries"],
+    "alias": ["12:5: YAML syntax: aliases (*name) are not supported in entries\n      - *t\n        ^"],
     "complex-key": [
         "13:3: (top level): a key must be a plain word (one of id, title, group, tags, definitions, "
         "points, related, source, figure, renamed_from), not a list"
@@ -82,13 +82,15 @@ EXPECTED = {
     "wrong-type": ["3:8: title: must be a string, not a number"],
     "yaml-colon": [
         "3:10: YAML syntax: mapping values are not allowed here (a ': ' inside a value: put the whole value "
-        "in double quotes)"
+        "in double quotes)\n    title: 샘플: 예시\n               ^"  # the line, a caret under the column (Hangul: 2 wide)
     ],
     "yaml-tab": [
         "11:1: YAML syntax: while scanning for the next token: found character '\\t' that cannot start any "
-        "token (a tab: YAML indents with spaces only)"
+        "token (a tab: YAML indents with spaces only)\n     - 둘\n    ^"
     ],
-    "yaml-syntax": ["4:6: YAML syntax: while parsing a flow sequence: expected ',' or ']', but got ':'"],
+    "yaml-syntax": [
+        "4:6: YAML syntax: while parsing a flow sequence: expected ',' or ']', but got ':'\n    group: object\n         ^"
+    ],
 }
 
 
@@ -110,9 +112,9 @@ def test_invalid_entry_gets_its_exact_message(project, name):
     finally:
         target.unlink()
     path = f"entries/zz-{name}.yaml"
-    lines = [f"{path}:{m}" for m in EXPECTED[name]]
+    lines = "\n".join(f"{path}:{m}" for m in EXPECTED[name]).splitlines()  # a YAML error: its line and a caret
     assert done.returncode == 1
-    assert done.stderr.splitlines() == lines + [f"{len(lines)} problem(s) in entries/; nothing was written"]
+    assert done.stderr.splitlines() == lines + [f"{len(EXPECTED[name])} problem(s) in entries/; nothing was written"]
     assert done.stdout == ""
 
 

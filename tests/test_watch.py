@@ -128,7 +128,9 @@ def test_the_page_follows_each_save_and_shows_a_bad_one(tmp_path):
         status, page = w.get("/")
         assert status == 200 and re.search(r"<h1>문제 \d+개</h1>", page)
         problem = re.search(r"<li><code>(entries/alpha\.yaml:\d+:\d+: [^<]*)</code></li>", page).group(1)
-        w.wait_line(re.escape("  " + html.unescape(problem)))
+        assert len(html.unescape(problem).split("\n")) == 3  # a YAML error: the message, its line, a caret
+        for line in html.unescape(problem).split("\n"):  # the terminal shows the same lines
+            w.wait_line("^" + re.escape("  " + line) + "$")
         assert re.search(r"<h1>문제 \d+개</h1>", w.get("/cards")[1])
         assert outputs(project, SMALL_STEM)["apkg"].read_bytes() == apkg  # dist/ keeps the last good outputs
 

@@ -209,22 +209,34 @@ def load(reads: Reads, path: Path, rel: str) -> tuple[Source | None, list[Proble
 
 def _yaml_problem(rel: str, exc: yaml.MarkedYAMLError) -> Problem:
     mark = exc.problem_mark or exc.context_mark
+    if exc.context_mark is not None and not _line_at(mark)[0].strip():  # e.g. at the end: where it began
+        mark = exc.context_mark
     what = exc.problem or exc.context or "invalid YAML"
     if exc.context and exc.problem:
         what = f"{exc.context}: {exc.problem}" if "aliases" not in exc.problem else exc.problem
     hint = _yaml_hint(what, mark)
-    return Problem(rel, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0, "", f"YAML syntax: {what}{hint}")
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    return Problem(rel, line, col, "", f"YAML syntax: {what}{hint}", excerpt=_line_at(mark)[0])
+
+
+def _line_at(mark) -> tuple[str, str]:
+    """The source line the mark is on, and the nearest non-blank line above it."""
+    if mark is None or not isinstance(mark.buffer, str):
+        return "", ""
+    start = mark.buffer.rfind("\n", 0, mark.pointer) + 1
+    end = mark.buffer.find("\n", mark.pointer)
+    above = next((t for t in reversed(mark.buffer[: max(start - 1, 0)].split("\n")) if t.strip()), "")
+    return mark.buffer[start : end if end >= 0 else len(mark.buffer)].rstrip("\0"), above
 
 
 def _yaml_hint(what: str, mark) -> str:
     """The usual cause of the usual YAML errors, as an author can act on it."""
-    line = ""
-    if mark is not None and isinstance(mark.buffer, str):
-        start = mark.buffer.rfind("\n", 0, mark.pointer) + 1
-        end = mark.buffer.find("\n", mark.pointer)
-        line = mark.buffer[start : end if end >= 0 else len(mark.buffer)]
+    line, above = _line_at(mark)
     if "'\\t'" in what or "\t" in line[: len(line) - len(line.lstrip())]:
         return " (a tab: YAML indents with spaces only)"
+    indent = len(line) - len(line.lstrip(" "))
+    if "mapping values are not allowed" in what and indent > len(above) - len(above.lstrip(" ")) and ": " in above:
+        return " (this line is indented more than the field above it: a field lines up with the fields beside it)"
     if "mapping values are not allowed" in what:
         return " (a ': ' inside a value: put the whole value in double quotes)"
     if any(k in what for k in ("expected <block end>", "did not find expected key", "did not find expected '-'")):

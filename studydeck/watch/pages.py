@@ -58,8 +58,9 @@ class Pages:
         took = time.perf_counter() - started
         if problems:
             self.say(f"{len(problems)} problem(s); the page shows them, dist/ keeps the last good outputs:")
-            for line in problems:
-                self.say(f"  {line}")
+            for problem in problems:
+                for line in problem.split("\n"):  # a YAML error's excerpt and caret: lines of their own
+                    self.say(f"  {line}")
             return False
         self.say(f"preview updated in {took:.2f} s" + (f" ({', '.join(s.changed)})" if s.changed else ""))
         self._warnings(project)
