@@ -209,19 +209,12 @@ def main(argv: list[str] | None = None, root: Path | None = None) -> int:
     if args.strict and result.warnings:  # found after the outputs were made (the build record)
         print(f"error: {len(result.warnings)} warning(s), and --strict makes them errors", file=sys.stderr)
         return 1
+    counts = [_count(result.entries, "entry", "entries"), _count(result.notes, "note"), _count(result.cards, "card")]
     if args.check:
-        say(
-            f"ok: {_count(result.entries, 'entry', 'entries')}, {_count(result.notes, 'note')}, "
-            f"{_count(result.cards, 'card')} ({result.summary}); "
-            "nothing written"
-        )
+        say(f"ok: {', '.join(counts)} ({result.summary}); nothing written")
         return EXIT_OK
     epilogs = ", ".join(result.epilogs.values())
-    say(
-        f"{_count(result.entries, 'entry', 'entries')} -> {_count(result.notes, 'note')}, {_count(result.cards, 'card')}"
-        + (f"; {epilogs}" if epilogs else "")
-        + f" ({result.summary})"
-    )
+    say(f"{counts[0]} -> {counts[1]}, {counts[2]}" + (f"; {epilogs}" if epilogs else "") + f" ({result.summary})")
     for path in result.written:
         say(f"wrote {_shown(path)}")
     for path in result.reused:
