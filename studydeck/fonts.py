@@ -161,7 +161,7 @@ def css(fonts: list[WebFont], url=lambda font: font.name) -> str:
     )
 
 
-_SUBSET_VERSION = "2"  # part of the cache key: change it when _make_subset changes
+_SUBSET_VERSION = "3"  # part of the cache key: change it when _make_subset changes
 
 
 def _subset(source: bytes, face: Face, chars: frozenset[str], cache: Path | None) -> bytes:
