@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -144,7 +145,8 @@ def _init(argv: list[str]) -> int:
         if hasattr(signal, "SIGHUP"):
             signal.signal(signal.SIGHUP, _interrupt)
     try:
-        deck = args.deck or init.ask("deck name", Path(args.dir or ".").resolve().name)
+        default = Path(args.dir or ".").resolve().name
+        deck = args.deck or (None if (asked := init.ask("deck name", default)) == default else asked)
         groups = args.group or [
             g.strip() for g in init.ask("groups, comma-separated", ", ".join(init.DEFAULT_GROUPS)).split(",")
         ]
@@ -154,6 +156,8 @@ def _init(argv: list[str]) -> int:
         _report(exc)
         return exc.exit_code
     except OSError as exc:
+        if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
+            exc = OSError(str(exc.args[0][0][2]))  # copytree's list of failures: the first says why
         print(shown(f"error: init: {exc.strerror or exc}: {exc.filename or args.dir}"), file=sys.stderr)
         return 2
     except (KeyboardInterrupt, EOFError):

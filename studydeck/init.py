@@ -36,6 +36,7 @@ class Plan:
     description: str
     guid_prefix: str
     name: str  # [project] name: the Python distribution
+    deck_from: str = "--deck"  # what gave the deck's name, for messages
 
 
 def plan(folder: str | Path, deck: str | None, groups: list[str], description: str | None, prefix: str | None) -> Plan:
@@ -48,9 +49,12 @@ def plan(folder: str | Path, deck: str | None, groups: list[str], description: s
     folder = folder.resolve()
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder}: is a file; init writes a new project into a new or empty folder")
-    if folder.exists() and any(folder.iterdir()):
+    if folder.exists() and any(
+        p.name != ".git" for p in folder.iterdir()
+    ):  # a fresh clone of an empty repository: fine
         raise UsageError(f"{folder}: not an empty folder; init writes a new project into a new or empty folder")
     name = _slug(folder.name) or "study-deck"
+    deck_from = "--deck" if deck else "the deck's name (DIR's name; give one with --deck)"
     deck = (deck or folder.name).strip()
     groups = tuple(dict.fromkeys(g.strip() for g in groups if g.strip())) or DEFAULT_GROUPS
     prefix = prefix or f"{name}-{secrets.token_hex(4)}"
@@ -58,7 +62,7 @@ def plan(folder: str | Path, deck: str | None, groups: list[str], description: s
         raise UsageError(f"--guid-prefix '{prefix}': use letters, digits, '.', '_' and '-' (at most 64)")
     if description is not None:
         description = " ".join(description.split())  # one line, as Anki's overview and the metadata show it
-    return Plan(folder, deck, groups, description or f"{deck}: 빈칸 카드와 인쇄용 정리", prefix, name)
+    return Plan(folder, deck, groups, description or f"{deck}: 빈칸 카드와 인쇄용 정리", prefix, name, deck_from)
 
 
 def _slug(text: str) -> str:
@@ -96,8 +100,9 @@ def write(p: Plan) -> list[str]:
         for i, group in enumerate(p.groups, 1):
             (entries / f"example-{i}.yaml").write_text(example(group, i), "utf-8")
         (staging / "README.md").write_text(readme(p), "utf-8")
-        _check(staging)
-        _first_build(staging)
+        _check(staging, p.deck_from)
+        repository = (p.folder / ".git").exists() or _git_init(staging)
+        _first_build(staging, p.deck_from)
         if in_place:
             for item in sorted(staging.iterdir()):
                 item.rename(p.folder / item.name)
@@ -114,13 +119,14 @@ def write(p: Plan) -> list[str]:
                 folder.rmdir()
         raise
     return [
-        f"created {p.folder}: deck '{p.deck}', groups {', '.join(p.groups)}, guid-prefix {p.guid_prefix}",
+        f"created {p.folder}: deck '{p.deck}', groups {', '.join(p.groups)}, guid-prefix {p.guid_prefix}"
+        + ("; a git repository" if repository else "; no git found: run git init there before a release"),
         f"next: cd {shlex.quote(str(p.folder))} && python3 -m venv .venv && .venv/bin/pip install -e . "
         "&& .venv/bin/python build.py",
     ]
 
 
-def _check(staging: Path) -> None:
+def _check(staging: Path, deck_from: str) -> None:
     """The configuration init wrote, read as a build reads it: a deck or group name Anki would
     change is refused here, at the option that gave it, and nothing is written."""
     from studydeck.errors import StudydeckError
@@ -130,17 +136,32 @@ def _check(staging: Path) -> None:
     try:
         load_config(Reads(staging))
     except StudydeckError as exc:
-        raise UsageError(f"init: {as_option(str(exc))}") from None
+        raise UsageError(f"init: {as_option(str(exc), deck_from)}") from None
 
 
-def as_option(message: str) -> str:
+def as_option(message: str, deck_from: str = "--deck") -> str:
     """A build's message about the pyproject.toml init wrote, in the words of init's options."""
     message = re.sub(r"^pyproject\.toml(:\d+:\d+)?: ", "", message)
-    message = re.sub(r"\[tool\.studydeck\] (deck|description|guid-prefix)\b", r"--\1", message)
+    message = message.replace("[tool.studydeck] deck", deck_from)
+    message = re.sub(r"\[tool\.studydeck\] (description|guid-prefix)\b", r"--\1", message)
     return re.sub(r"\[\[tool\.studydeck\.groups\]\] #(\d+) (label|name|subdeck)", r"--group #\1", message)
 
 
-def _first_build(staging: Path) -> None:
+def _git_init(staging: Path) -> bool:
+    """The project as a git repository of its own (as `cargo new` makes one): its release tags are
+    read there, so until a release ships nothing, every note is a draft (the example entries go
+    freely). Outside git every note of entries.lock would count as released."""
+    import subprocess
+
+    if shutil.which("git") is None:
+        return False
+    done = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", "init", "-q", str(staging)], capture_output=True, text=True
+    )
+    return done.returncode == 0
+
+
+def _first_build(staging: Path, deck_from: str) -> None:
     """entries.lock and entries/schema.json as the first build writes them, so the new project
     passes `build.py --check --strict --locked` (its CI) before any edit. The deck is made into
     a temporary folder and dropped, and so is the build's cache."""
@@ -154,7 +175,7 @@ def _first_build(staging: Path) -> None:
         try:
             build(Options(staging, Path(out), only="deck", strict=True), say=lambda line: None)
         except ConfigError as exc:  # e.g. a name the bundled font cannot draw: said as the option that gave it
-            raise UsageError(f"init: {as_option(str(exc))}") from None
+            raise UsageError(f"init: {as_option(str(exc), deck_from)}") from None
     shutil.rmtree(staging / ".cache", ignore_errors=True)
 
 

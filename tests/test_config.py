@@ -139,3 +139,26 @@ def test_a_setting_learners_depend_on_stays_after_a_release_unless_the_author_me
     done = run_cli(project, "--check")
     assert done.returncode == 2, "the pin of v0.1.0's value accepted leaving v0.2.0's"
     assert "release v0.2.0" in done.stderr, done.stderr
+
+
+def test_two_groups_swapping_their_subdecks_after_a_release_is_refused(tmp_path):
+    """Each released subdeck still exists, but each group's cards would stay where they are while
+    its new cards go to the other's: refused at the first group's subdeck line."""
+    from conftest import commit, git, small_project
+
+    project = small_project(tmp_path / "p", with_git=True)
+    assert run_cli(project, "--only", "deck").returncode == 0
+    git(project, "add", "-A")
+    commit(project, "release", when=1_700_000_000)
+    git(project, "tag", "v0.1.0")
+    config = project / "pyproject.toml"
+    text = config.read_text("utf-8")
+    text = text.replace('subdeck = "쓔"', 'subdeck = "@@"').replace('subdeck = "개념"', 'subdeck = "쓔"')
+    text = text.replace('subdeck = "@@"', 'subdeck = "개념"')
+    config.write_text(text, "utf-8")
+    done = run_cli(project, "--check")
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith('subdeck = "개념"'))
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        f"error: pyproject.toml:{line}:1: group 'object': subdeck renamed since the release v0.1.0 ('쓔' -> '개념')"
+    ), done.stderr

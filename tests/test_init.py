@@ -51,6 +51,7 @@ def linux(tmp_path_factory) -> Path:
 def test_init_writes_a_whole_project_of_the_new_subject(linux):
     names = {p.name for p in linux.iterdir()}
     assert names == {
+        ".git",  # a repository of its own, no commit yet: every note a draft until a release
         ".github",
         ".gitignore",
         "README.md",
@@ -163,6 +164,20 @@ def test_init_refuses_what_a_build_would_refuse_and_writes_nothing(tmp_path, arg
     assert list(tmp_path.iterdir()) == []  # no project, no staging folder
 
 
+def test_the_example_entries_are_drafts_an_author_replaces_freely(tmp_path):
+    """Before any commit or release: the example goes and the author's own entry comes, with no
+    refusal and no tombstone (init made the project a git repository of its own)."""
+    assert studydeck(tmp_path, "init", "fresh").returncode == 0
+    project = tmp_path / "fresh"
+    example = (project / "entries" / "example-1.yaml").read_text("utf-8")
+    (project / "entries" / "example-1.yaml").unlink()
+    (project / "entries" / "mine.yaml").write_text(example.replace("id: example-1", "id: mine"), "utf-8")
+    done = studydeck(project, "--only", "deck")
+    assert done.returncode == 0, done.stderr
+    lock = (project / "entries.lock").read_text("utf-8")
+    assert "mine/cloze" in lock and "example-1" not in lock
+
+
 def test_init_fills_an_empty_folder_where_it_is_and_refuses_what_is_not_one(tmp_path):
     """An empty DIR (the current folder, a mount point) is filled in place, never replaced; a link,
     a file or an empty name is refused in one line; a refused init leaves no folder it made."""
@@ -174,6 +189,7 @@ def test_init_fills_an_empty_folder_where_it_is_and_refuses_what_is_not_one(tmp_
     assert here.stat().st_ino == inode  # the same folder, filled
     assert sorted(p.name for p in here.iterdir()) == sorted(
         [
+            ".git",
             ".github",
             ".gitignore",
             "README.md",
@@ -185,6 +201,10 @@ def test_init_fills_an_empty_folder_where_it_is_and_refuses_what_is_not_one(tmp_
             "templates",
         ]
     )
+    clone = tmp_path / "here" / "clone"  # a fresh clone of an empty repository holds only .git
+    git(tmp_path / "here", "init", "-q", "clone")
+    assert studydeck(clone, "init", ".").returncode == 0 and (clone / "entries.lock").is_file()
+    shutil.rmtree(clone)
     (tmp_path / "link").symlink_to(tmp_path / "nowhere" / "deck")
     (tmp_path / "file").write_text("mine", "utf-8")
     for args, message in [

@@ -88,6 +88,15 @@ EXPECTED = {
         "11:1: YAML syntax: while scanning for the next token: found character '\\t' that cannot start any "
         "token (a tab: YAML indents with spaces only)\n     - 둘\n    ^"
     ],
+    "control-character": [
+        "3:10: an invisible control character U+0001 YAML does not allow; delete it\n    title: 샘플\\x01 예시\n"
+        "               ^"
+    ],
+    "brace-value": [
+        "8:21: YAML syntax: while parsing a block mapping: expected <block end>, but found '<scalar>' (a value that "
+        "starts with '{' or '[' is read as YAML's own braces: put it in double quotes)\n"
+        "        text: {{c1::샘플}}은 예시다.\n                          ^"
+    ],
     "yaml-syntax": [
         "4:6: YAML syntax: while parsing a flow sequence: expected ',' or ']', but got ':'\n    group: object\n         ^"
     ],

@@ -219,15 +219,15 @@ def check_released(config: Config, then: dict | None, tag: str) -> None:
     by_name = {g.name: i for i, g in enumerate(config.groups)}
     for group in groups:
         name, old = group.get("name"), group.get("subdeck") or group.get("name")
-        if not isinstance(old, str) or old in now:
+        if not isinstance(old, str):
             continue
-        if name in by_name:  # the same group, its subdeck renamed
-            i = by_name[name]
+        if name in by_name and config.groups[by_name[name]].subdeck != old:  # the same group, another
+            i = by_name[name]  # subdeck (renamed, or swapped with another group's: its cards stay put)
             message = (
                 f"group '{name}': subdeck renamed since the release {tag} ('{old}' -> '{config.groups[i].subdeck}')"
             )
             fail("subdeck", old, message, (GROUPS, i, "subdeck"))
-        else:  # the group renamed or gone, and its subdeck with it
+        elif name not in by_name and old not in now:  # the group renamed or gone, and its subdeck with it
             fail(
                 "subdeck", old, f"the subdeck '{old}' of the release {tag} is gone (no group has it)", (GROUPS, 0, None)
             )

@@ -197,7 +197,15 @@ def load(reads: Reads, path: Path, rel: str) -> tuple[Source | None, list[Proble
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         return None, [_yaml_problem(rel, exc)]
-    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML always marks its errors
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (a control character): its place
+        line = text.count("\n", 0, exc.position) + 1
+        start = text.rfind("\n", 0, exc.position) + 1
+        end = text.find("\n", exc.position)
+        where = text[start : end if end >= 0 else len(text)]
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        message = f"an invisible control character U+{ord(char):04X} YAML does not allow; delete it"
+        return None, [Problem(rel, line, exc.position - start + 1, "", message, excerpt=where)]
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks its other errors
         return None, [Problem(rel, 0, 0, "", f"YAML error: {exc}")]
     except RecursionError:
         return None, [Problem(rel, 0, 0, "", "YAML nesting is too deep")]
@@ -239,6 +247,9 @@ def _yaml_hint(what: str, mark) -> str:
         return " (this line is indented more than the field above it: a field lines up with the fields beside it)"
     if "mapping values are not allowed" in what:
         return " (a ': ' inside a value: put the whole value in double quotes)"
+    value = line.split(": ", 1)[1].lstrip() if ": " in line else line.strip().removeprefix("- ")
+    if value.startswith(("{", "[")) and "expected" in what:  # e.g. text: {{c1::x}} is ...
+        return " (a value that starts with '{' or '[' is read as YAML's own braces: put it in double quotes)"
     if any(k in what for k in ("expected <block end>", "did not find expected key", "did not find expected '-'")):
         return (
             " (check the indentation: a field lines up with the fields beside it; and that every quote above is closed)"
