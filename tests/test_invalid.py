@@ -88,7 +88,7 @@ EXPECTED = {
         "11:1: YAML syntax: while scanning for the next token: found character '\\t' that cannot start any "
         "token (a tab: YAML indents with spaces only)\n     - 둘\n    ^"
     ],
-    "control-character": [
+    "yaml-control-character": [
         "3:10: an invisible control character U+0001 YAML does not allow; delete it\n    title: 샘플\\x01 예시\n"
         "               ^"
     ],

@@ -176,6 +176,8 @@ def test_a_draft_may_change_move_or_go_until_a_release_ships_it(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "history" not in done.stderr
     edit("key: beta\n", "key: beta-two\n")  # a draft's key changes, no renamed_from
+    done = run_cli(project, "--check", "--locked")  # the stale lock's message says what differs
+    assert "entries.lock is out of date (1 added, 0 changed, 0 renamed, 0 removed, 1 draft(s) gone" in done.stderr
     done = run_cli(project, "--only", "deck")
     assert done.returncode == 0, done.stderr
     lock = json.loads((project / "entries.lock").read_text("utf-8"))

@@ -306,6 +306,23 @@ def check_selection(entries: list[Entry], printing: PrintOptions, config: Config
         raise UsageError("--group and --tag together select no entry; nothing to print")
 
 
+def _lock_difference(project: Project) -> str:
+    """What a stale lock lacks: the notes' changes, or else what else differs (a draft gone, a
+    note now in another file, the note type)."""
+    said = project.changes.summary()
+    before, after = lock.read_lock(project.reads), project.lock
+    more = []
+    if gone := [n for n in before.notes if n not in after.notes and n not in after.removed]:
+        more.append(f"{len(gone)} draft(s) gone")
+    if moved := [n for n, r in after.notes.items() if n in before.notes and before.notes[n].path != r.path]:
+        more.append(f"{len(moved)} note(s) now in another file")
+    if before.notetype != after.notetype:
+        more.append("the note type changed")
+    if not more and before.to_bytes() != after.to_bytes():
+        more.append("a note's term, answers or time")
+    return ", ".join([said, *more])
+
+
 def _check_lock_and_warnings(project: Project) -> None:
     options = project.options
     if options.strict and project.warnings:
@@ -316,7 +333,7 @@ def _check_lock_and_warnings(project: Project) -> None:
     stale = project.project_updates() if options.locked else {}
     if options.root / lock.LOCK_NAME in stale:
         raise BuildError(
-            f"{lock.LOCK_NAME} is out of date ({project.changes.summary()}); run 'python build.py' "
+            f"{lock.LOCK_NAME} is out of date ({_lock_difference(project)}); run 'python build.py' "
             f"and commit {lock.LOCK_NAME}"
         )
     if options.root / SCHEMA_NAME in stale:
