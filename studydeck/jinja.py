@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup, escape
 
 from studydeck.errors import BuildError, StudydeckError
 from studydeck.gather.reads import Reads
@@ -75,4 +76,11 @@ def environment(templates: Path, reads: Reads) -> jinja2.Environment:
         loader=_Loader(templates, reads), autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
     )
     env.folder = templates
+    env.filters["unbroken"] = unbroken
     return env
+
+
+def unbroken(text: str) -> Markup:
+    """An id or a flag for print: no line break after its hyphens (a WORD JOINER, zero width, after
+    each), e.g. `network-security` never ends a line at `network-`."""
+    return Markup(str(escape(text)).replace("-", "-\u2060"))

@@ -179,12 +179,18 @@ class PrintOptions:
     SIDE_MARGIN_MM = 12.0
     COLUMN_GAP_MM = 6.0
     BODY_PT = 8.6
+    MEASURE_MM = 125.0  # one column: the text's lines at most this long (about 45-75 characters a line)
+
+    @property
+    def measure_mm(self) -> float:
+        """The width of a column's text: the column's, but never wider than MEASURE_MM."""
+        text = PAPER_WIDTH_MM[self.paper] - 2 * self.SIDE_MARGIN_MM - (self.columns - 1) * self.COLUMN_GAP_MM
+        return min(text / self.columns, self.MEASURE_MM)
 
     @property
     def column_em(self) -> float:
-        """A column's width, in em of the body text."""
-        text = PAPER_WIDTH_MM[self.paper] - 2 * self.SIDE_MARGIN_MM - (self.columns - 1) * self.COLUMN_GAP_MM
-        return text / self.columns / (self.BODY_PT * 25.4 / 72)
+        """A column's text width, in em of the body text."""
+        return self.measure_mm / (self.BODY_PT * 25.4 / 72)
 
     def select(self, entries: list[Entry]) -> list[Entry]:
         return [

@@ -144,8 +144,8 @@ def pages(path) -> list:
 def source_words(cloze_as=None) -> set[str]:
     """Every whitespace-separated word the entries can put on a page.
 
-    cloze_as: None keeps cloze answers in place (the cheat sheet); "" removes them (the
-    worksheet's questions), and the answers and titles are added as words of the key.
+    cloze_as: None keeps cloze answers in place (the cheat sheet); "" also removes them (a
+    worksheet item blanks its own card's), and the answers are added as words of the key.
     """
     texts = []
     titles = {e["id"]: e["title"] for e in ENTRIES}
@@ -159,9 +159,8 @@ def source_words(cloze_as=None) -> set[str]:
         ]
         for d in entry["definitions"]:
             tree = definition_tree(d)
-            if cloze_as is None:
-                texts.append(markup.plain(tree))
-            else:
+            texts.append(markup.plain(tree))  # the sheet; a worksheet item shows the other cards' deletions
+            if cloze_as is not None:
                 texts.append(markup.plain(_without_clozes(tree)))
                 texts += [a for _, a, _ in markup.answers(tree)]
     return {w for t in texts for w in t.split()}
@@ -198,11 +197,14 @@ def _first_word_width(segment) -> float:
     return chars[end]["x1"] - chars[0]["x0"]
 
 
+MEASURE = 125 * MM  # one column's lines end here (PrintOptions.MEASURE_MM)
+
+
 def premature_breaks(path, columns: int, minimum: int = 50) -> list[tuple[str, str]]:
     """(line, next line) pairs of one paragraph where the next line's first word would have fit."""
     found, checked = [], 0
     for page in pages(path):
-        column = column_width(page, columns)
+        column = min(column_width(page, columns), MEASURE)
         lines = [s for s in in_reading_order(page, columns) if s["text"] != "•" and s["top"] > MARGINS["top"]]
         for a, b in pairwise(lines):
             same_paragraph = (

@@ -52,7 +52,7 @@ def test_a_rebuild_with_nothing_changed_writes_nothing_and_loads_no_renderer(pro
     assert {
         line.removeprefix("up to date: dist/") for line in done.stdout.splitlines() if line.startswith("up to date")
     } == set(NAMES.values())
-    assert "; sheet 1 page, worksheet 1 page (" in done.stdout  # the summary, from the record
+    assert "; sheet 1 page, worksheet 2 pages (" in done.stdout  # the summary, from the record
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time")}
     assert "weasyprint" not in imported and "genanki" not in imported and "jinja2" in imported
     assert {p.name: p.stat().st_mtime_ns for p in (project / "dist").iterdir()} == before

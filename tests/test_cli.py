@@ -9,7 +9,7 @@ def test_build_writes_deck_sheet_and_changes(built):
     for key in ("apkg", "pdf", "worksheet", "html", "changes"):
         assert built[key].stat().st_size > 0, key
     out = built["stdout"]
-    assert "12 entries -> 41 notes, 88 cards; sheet 4 pages, worksheet 3 pages" in out
+    assert "12 entries -> 41 notes, 88 cards; sheet 4 pages, worksheet 5 pages" in out
     assert "wrote dist/쿠버네티스-스터디.apkg" in out
     assert "wrote dist/쿠버네티스-스터디.pdf" in out
     assert "wrote dist/쿠버네티스-스터디-worksheet.pdf" in out

@@ -76,6 +76,16 @@ def test_nothing_crosses_a_margin_or_a_column_and_columns_are_full(project, pape
             (round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in pypdf.PdfReader(pdf).pages
         } == {PAPER[paper]}
         assert {"/Pretendard", "/Pretendard-Bold"} <= set(embedded_fonts(pdf))
+        if columns == 1:  # a readable measure: about 45-75 characters in a full line of body text
+            full = [
+                len(s["text"])
+                for page in pages(pdf)
+                for s in segments(page)
+                if 8 < s["size"] < 9 and s["x1"] - s["x0"] > 0.8 * 125 * MM
+            ]
+            assert full and 45 <= sum(full) / len(full) <= 75, (pdf.name, sum(full) / max(len(full), 1))
+            body = [s for page in pages(pdf) for s in segments(page) if 8 < s["size"] < 9 and s["top"] > MARGINS["top"]]
+            assert max(s["x1"] for s in body) < (12 + 126) * MM  # the lines end at the measure
     sheet = out / f"{DECK_STEM}.pdf"
     starts = {round(s["x0"] / MM) for page in pages(sheet) for s in segments(page) if 9.9 <= s["size"] <= 10.1}
     column = (PAPER[paper][0] / MM - 24 + 6) / columns  # mm from one column's left edge to the next

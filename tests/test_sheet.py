@@ -23,7 +23,7 @@ from pdfcheck import (
 from studydeck.gather import markup
 
 A4 = (595.28, 841.89)
-PAGES = {"pdf": 4, "worksheet": 3}  # the default project; a change here is a layout change: look at it
+PAGES = {"pdf": 4, "worksheet": 5}  # the default project; a change here is a layout change: look at it
 HEADER_FOOTER = {"쿠버네티스 스터디", "쿠버네티스 스터디 워크시트", "오브젝트 (object)", "개념", "정답", "/", "쪽"}
 FIXED_WORDS = {
     "쿠버네티스",
@@ -44,8 +44,6 @@ FIXED_WORDS = {
     "빈칸을",
     "채운",
     "뒤",
-    "마지막",
-    "쪽의",
     "정답과",
     "맞춰",
     "보세요.",
@@ -54,6 +52,17 @@ FIXED_WORDS = {
     "작은",
     "글씨는",
     "힌트입니다.",
+    "문장마다",
+    "카드",
+    "한",
+    "장이",
+    "묻는",
+    "빈칸만",
+    "비어",
+    "있습니다.",
+    "맨",
+    "뒤의",
+    "출처:",
 }
 
 
@@ -118,15 +127,16 @@ def test_page_count_size_and_page_x_of_y(built, kind):
 
 def test_running_header_names_the_deck_and_the_section(built):
     found = [[s["text"] for s in segments(page) if s["top"] < MARGINS["top"]] for page in pages(built["pdf"])]
-    # the section each page starts in (page 2 starts in 오브젝트, though 개념 starts lower on it)
+    # the section each page starts in
     assert found == [
         [],
         ["쿠버네티스 스터디", "오브젝트 (object)"],
-        ["쿠버네티스 스터디", "오브젝트 (object)"],
+        ["쿠버네티스 스터디", "개념"],
         ["쿠버네티스 스터디", "개념"],
     ]
     found = [[s["text"] for s in segments(page) if s["top"] < MARGINS["top"]] for page in pages(built["worksheet"])]
-    assert found == [[], ["쿠버네티스 스터디 워크시트", "개념"], ["쿠버네티스 스터디 워크시트", "개념"]]
+    head = "쿠버네티스 스터디 워크시트"
+    assert found == [[], [head, "오브젝트 (object)"], [head, "개념"], [head, "개념"], [head, "정답"]]
 
 
 def test_title_block_shows_deck_version_and_date(built):
@@ -194,3 +204,65 @@ def test_outputs_have_fixed_names(built):
 
 def test_lines_are_filled_before_they_break(built):
     assert premature_breaks(built["pdf"], columns=2) == []
+
+
+def _structure(path) -> tuple[dict, list[tuple[str, object]]]:
+    """The catalog and the structure tree's elements in document order: (type, alt text)."""
+    reader = pypdf.PdfReader(path)
+    root, found = reader.trailer["/Root"], []
+
+    def walk(node):
+        node = node.get_object()
+        if isinstance(node, pypdf.generic.DictionaryObject):
+            if "/S" in node:
+                found.append((str(node["/S"]), node.get("/Alt")))
+            kids = node.get("/K")
+            for kid in kids if isinstance(kids, pypdf.generic.ArrayObject) else [kids] if kids is not None else []:
+                walk(kid)
+
+    walk(root["/StructTreeRoot"])
+    return root, found
+
+
+@pytest.mark.parametrize("kind", ["pdf", "worksheet"])
+def test_the_pdf_is_tagged_for_screen_readers(built, kind):
+    """PDF/UA-1 as WeasyPrint makes it: a structure tree in reading order with the title as H1,
+    each group an H2 and each entry an H3, figures with their alt text; the document's
+    language and title, which a reader shows instead of the file name."""
+    root, found = _structure(built[kind])
+    assert root["/Lang"] == "ko" and bool(root["/MarkInfo"]["/Marked"])
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert pypdf.PdfReader(built[kind]).metadata["/Title"].startswith("쿠버네티스 스터디")
+    types = [t for t, _ in found]
+    assert types[0] == "/Document" and types.count("/H1") == 1 and types.index("/H1") < types.index("/H2")
+    headings = [t for t in types if t in ("/H2", "/H3")]
+    assert headings.count("/H3") >= len(ENTRIES) and headings[0] == "/H2"
+    figures = [alt for t, alt in found if t == "/Figure"]
+    if kind == "pdf":  # the three shipped figures, each with the alt text its entry gives
+        alts = [f["alt"] for e in ENTRIES for f in [e.get("figure") or {}] if f.get("alt")]
+        assert sorted(figures) == sorted(alts) and len(figures) == 3
+
+
+def test_sources_and_related_entries_are_printed_and_clickable(built):
+    """Each source prints short (host/…/last part) and links to its whole URL; each related entry
+    links to its place in the sheet."""
+    from studydeck.pdf.documents import short_url
+
+    reader = pypdf.PdfReader(built["pdf"])
+    uris, internal = set(), 0
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            action = annot.get_object().get("/A")
+            if action is not None and action.get("/S") == "/URI":
+                uris.add(str(action["/URI"]))
+            elif annot.get_object().get("/Dest") is not None or (action is not None and action.get("/S") == "/GoTo"):
+                internal += 1
+    sources = {
+        url for e in ENTRIES for url in ([e["source"]] if isinstance(e.get("source"), str) else e.get("source", []))
+    }
+    assert sources and sources <= uris
+    assert internal >= sum(len(e.get("related", [])) for e in ENTRIES)
+    text = squash(_text(built["pdf"])).replace("\u2060", "")
+    for url in sources:
+        assert squash(short_url(url)) in text, url
+    assert short_url("https://kubernetes.io/docs/concepts/workloads/pods/") == "kubernetes.io/…/pods"

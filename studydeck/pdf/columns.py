@@ -1,6 +1,6 @@
 """What one layout teaches the next (refit): a section's last page with its columns evened, a
-heading never alone at a page's foot, the worksheet's answer key below the last question when
-it fits. Read from WeasyPrint's boxes; pdf.render lays out again until refit is settled."""
+heading never alone at a page's foot. Read from WeasyPrint's boxes; pdf.render lays out again
+until refit is settled."""
 
 from __future__ import annotations
 
@@ -26,9 +26,7 @@ def refit(doc, document: Document) -> Fit:
       ([index of the first, index starting each further column]);
     - break: when its heading stood alone at the foot of a page (WeasyPrint does not keep a
       heading with a multi-column flow), the section starts a page.
-    Once every flow is settled, key_inline: the worksheet's answer key fits whole below the
-    last question, so it needs no page of its own. pdf.render lays out again until refit
-    returns the fit the layout was made with.
+    pdf.render lays out again until refit returns the fit the layout was made with.
     """
     fit, columns = document.fit, document.columns
     where, last, heights = _measure(doc)
@@ -61,8 +59,7 @@ def refit(doc, document: Document) -> Fit:
                     cuts[name] = [start]  # items that may continue in the next column: WeasyPrint balances them
         if cuts != fit.cuts or breaks != fit.breaks:
             break  # what follows this flow moves: settle it in the next layout
-    key_inline = fit.key_inline or (settled == set(document.flows) and _key_fits_above(doc))
-    return replace(fit, cuts=cuts, breaks=frozenset(breaks), settled=frozenset(settled), key_inline=key_inline)
+    return replace(fit, cuts=cuts, breaks=frozenset(breaks), settled=frozenset(settled))
 
 
 def _measure(doc) -> tuple[dict[str, int], dict[str, int], dict[tuple[str, int], float]]:
@@ -100,24 +97,3 @@ def even_split(heights: list[float], columns: int) -> list[int]:
                 key=lambda c: c[0],
             )
     return best[(min(columns, n), n)][1]
-
-
-def _key_fits_above(doc) -> bool:
-    """Whether the worksheet's answer key (on pages of its own in the first layout) would fit
-    whole in the space left on the page before it."""
-    from weasyprint.formatting_structure.boxes import LineBox
-
-    found = [
-        (number, box)
-        for number, page in enumerate(doc.pages)
-        for box in page._page_box.descendants()
-        if getattr(box, "element", None) is not None and box.element.get("id") == "answer-key"
-    ]
-    if not found or found[0][0] == 0 or len({n for n, _ in found}) > 1:
-        return False
-    number, key = found[0]
-    before = doc.pages[number - 1]._page_box
-    root = before.children[0]  # the document, not the running header and footer
-    lines = [b.position_y + b.margin_height() for b in root.descendants() if isinstance(b, LineBox)]
-    space = before.content_box_y() + before.height - max(lines, default=before.content_box_y() + before.height)
-    return key.margin_height() + 40 <= space  # 40 px: the dashed rule and the gap above the key

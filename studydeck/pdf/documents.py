@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -31,7 +32,6 @@ class Fit:
     cuts: dict[str, list[int]] = field(default_factory=dict)  # flow -> [its first item on its last page]
     # (balanced by WeasyPrint), or [that, the index starting column 2, ...] (set in columns of even height)
     breaks: frozenset[str] = frozenset()  # flows whose heading was left alone at a page's foot
-    key_inline: bool = False  # the worksheet's key fits below the last question: no page of its own
     settled: frozenset[str] = frozenset()  # flows decided (pdf.columns.refit settles them in document order)
 
 
@@ -59,7 +59,7 @@ class Document:
         for name, items in self.items.items():
             out = out.replace(f"\0flow:{name}\0", _flow(name, items, self.fit.cuts.get(name), self.columns))
             out = out.replace(f"\0break:{name}\0", " new-page" if name in self.fit.breaks else "")
-        return out.replace("\0inline:key\0", " inline" if self.fit.key_inline else "")
+        return out
 
 
 def _flow(name: str, items: tuple[tuple[str, str], ...], cuts: list[int] | None, columns: int) -> str:
@@ -99,11 +99,13 @@ def render(
         "count": len(entries),
         "side": opts.SIDE_MARGIN_MM,
         "gap": opts.COLUMN_GAP_MM,
+        "measure": round(opts.measure_mm, 1),
         "body_pt": opts.BODY_PT,
         "css": Markup(template_text(reads, templates, "sheet.css")),
     }
     if kind == "sheet":
-        sections = [(g, [_sheet_entry(e, titles) for e in entries if e.group == g.name]) for g in config.groups]
+        here = {e.id for e in entries}
+        sections = [(g, [_sheet_entry(e, titles, here) for e in entries if e.group == g.name]) for g in config.groups]
     else:
         numbers = _Numbers()
         sections = [
@@ -124,14 +126,31 @@ def render(
         return Markup(f"\0flow:{name}\0")
 
     env = environment(templates, reads)
+    hints = any(a["hint"] for s in sections for e in s["entries"] for a in e.get("answers", ()))
     frame = env.get_template(f"{kind}.html.j2").render(
-        sections=sections, key=key, collect=collect, mark=lambda kind, name: Markup(f"\0{kind}:{name}\0"), **page
+        sections=sections,
+        key=key,
+        hints=hints,  # the worksheet's instructions mention hints only when it has some
+        collect=collect,
+        mark=lambda kind, name: Markup(f"\0{kind}:{name}\0"),
+        **page,
     )
     items = {name: tuple(zip(anchors[name], made[name], strict=True)) for name in anchors}
     headings = {f"{kind}-{s['group']}": f"group-{s['group']}" for s in sections}
     return Document(
         kind, frame, items, headings, opts.columns, frozenset({"key"}) if kind == "worksheet" else frozenset()
     )
+
+
+def short_url(url: str) -> str:
+    """A source as printed: its host and the last part of its path (kubernetes.io/…/pods); the
+    link itself is whole."""
+    parts = urlsplit(url)
+    host = parts.netloc.removeprefix("www.")
+    path = [p for p in parts.path.split("/") if p]
+    if not path:
+        return host
+    return f"{host}/{path[0]}" if len(path) == 1 else f"{host}/…/{path[-1]}"
 
 
 def _figure(figure: Figure | None) -> dict | None:
@@ -148,7 +167,7 @@ def _subset_label(opts: PrintOptions, config: Config) -> str:
     return " · ".join(parts)
 
 
-def _sheet_entry(entry: Entry, titles: dict[str, str]) -> dict:
+def _sheet_entry(entry: Entry, titles: dict[str, str], here: set[str]) -> dict:
     return {
         "id": entry.id,
         "title": entry.title,
@@ -157,7 +176,9 @@ def _sheet_entry(entry: Entry, titles: dict[str, str]) -> dict:
             {"term": d.term, "html": Markup(to_sheet(d.tree)), "figure": _figure(d.figure)} for d in entry.definitions
         ],
         "points": [Markup(to_sheet(p)) for p in entry.points],
-        "related": [titles[r] for r in entry.related],
+        # a related entry links to its place when it is in this document (a subset may leave it out)
+        "related": [{"title": titles[r], "href": f"#entry-{r}" if r in here else None} for r in entry.related],
+        "sources": [{"href": url, "short": short_url(url)} for url in entry.sources],
         "figure": _figure(entry.figure),
     }
 
@@ -175,9 +196,13 @@ class _Blanks:
     numbers: _Numbers
     column_em: float  # a blank (and its hint) never grows wider than a column
     answers: list = field(default_factory=list)  # (number, answer HTML, hint)
+    card: int = 0  # the cloze number of the card the item asks: only its deletions are blanks
 
-    def __call__(self, cloze: markup.Cloze) -> Blank:
-        """The blank that replaces an (outermost) cloze; its inner clozes go with its answer."""
+    def __call__(self, cloze: markup.Cloze) -> Blank | None:
+        """The blank that replaces an (outermost) cloze of this card; its inner clozes go with
+        its answer. Another card's cloze: None (its text is shown, as on this card in Anki)."""
+        if cloze.ordinal != self.card:
+            return None
         self.numbers.blank += 1
         n = self.numbers.blank
         self.answers.append(
@@ -195,15 +220,21 @@ class _Blanks:
 def _worksheet_entry(entry: Entry, numbers: _Numbers, column_em: float) -> dict:
     numbers.entry += 1
     blanks = _Blanks(numbers, column_em)
-    # A figure is a question's only where its card shows it on the front (front: true): any other
-    # may show an answer (a label in a diagram), as it may on a card's back.
-    texts = [
-        {
-            "html": Markup(to_sheet(d.tree, blank=blanks, keep_max=column_em)),
-            "figure": _figure(d.figure) if d.figure and d.figure.front else None,
-        }
-        for d in entry.definitions
-    ]
+    # One item per card, as the card asks it: its own deletions blank, the others' text shown (a
+    # sentence with every deletion blank at once has no one answer). A figure is a question's
+    # only where its card shows it on the front (front: true): any other may show an answer (a
+    # label in a diagram), as it may on a card's back; it follows the definition's last item.
+    texts = []
+    for d in entry.definitions:
+        cards = sorted(markup.ordinals(d.tree))
+        for card in cards:
+            blanks.card = card
+            texts.append(
+                {
+                    "html": Markup(to_sheet(d.tree, blank=blanks, keep_max=column_em)),
+                    "figure": _figure(d.figure) if d.figure and d.figure.front and card == cards[-1] else None,
+                }
+            )
     return {
         "figure": _figure(entry.figure) if entry.figure and entry.figure.front else None,
         "id": entry.id,
@@ -218,12 +249,19 @@ def _worksheet_entry(entry: Entry, numbers: _Numbers, column_em: float) -> dict:
 HINT_EM = 0.73  # the hint's size (6.3 pt) in em of the body text (8.6 pt): templates/sheet.css
 
 
+SYLLABLE_EM = 1.65  # room to write one syllable by hand: about 5 mm at the body's 8.6 pt
+SIZES = (3, 5, 8, 12)  # syllables: a blank has one of a few lengths, so its length does not give the answer away
+
+
 def blank_width(answer: str, hint: str = "", column_em: float = 20.0) -> float:
-    """Room to write the answer by hand, in em of the body text: wide characters count 1,
-    narrow ones about half, plus space for the blank's number; as wide as its hint, which is
-    printed under it; never wider than a column (the hint then wraps under it)."""
-    need = max(1.25 * _em(answer) + 1.8, HINT_EM * _em(hint) + 0.5, 4.5)
-    return round(min(need, 20.0, column_em - 0.5), 1)
+    """Room to write the answer by hand, in em of the body text: the answer's length in
+    syllables (a wide character 1, a narrow one about half), rounded up to the next of SIZES,
+    at SYLLABLE_EM each, plus the blank's number; as wide as its hint, which is printed under
+    it; never wider than a column (the hint then wraps under it)."""
+    syllables = _em(answer)
+    size = next((n for n in SIZES if syllables <= n), syllables)
+    need = max(SYLLABLE_EM * size + 1.0, HINT_EM * _em(hint) + 0.5)
+    return round(min(need, column_em - 0.5), 1)
 
 
 def _em(text: str) -> float:

@@ -23,6 +23,7 @@ from studydeck.pdf.weasyprint_patch import speed_up_font_subsetting
 # page here. Up to this many pages it is worth it (a 3-page sheet: +0.35 s); beyond, the last
 # pages are a small part of the document and the second layout a large part of the build.
 BALANCE_MAX_PAGES = 8
+PDF_VARIANT = "pdf/ua-1"  # tagged (reading order, headings, figures with their alt text), its language and title
 
 
 def lay_out(name: str, document: Document, templates: str, file: str, report=None):
@@ -80,7 +81,7 @@ def render(
                     fit = refit(doc, document)
                 if progress:
                     progress.prefix = ""
-            out[name] = (doc.write_pdf(), len(doc.pages))
+            out[name] = (doc.write_pdf(pdf_variant=PDF_VARIANT), len(doc.pages))
     except FatalURLFetchingError as exc:
         raise BuildError(f"the sheet asked for a file it may not load: {exc.__cause__ or exc}") from None
     finally:

@@ -50,11 +50,12 @@ class _Piece:
 
 def to_sheet(
     tree: tuple,
-    blank: Callable[[markup.Cloze], Blank] | None = None,
+    blank: Callable[[markup.Cloze], Blank | None] | None = None,
     joiner: bool = True,
     keep_max: float = KEEP_ALL_MAX,
 ) -> str:
-    """HTML for the printed sheet: clozes emphasised, or each replaced by blank(cloze). A word
+    """HTML for the printed sheet: clozes emphasised, or each replaced by blank(cloze) (None: the
+    cloze's text, plain, as a card that asks another cloze shows it). A word
     is kept whole only up to keep_max em (about a column's width), so it never overflows one."""
     if blank is None:
         return _to_sheet(tree, joiner, keep_max)
@@ -68,9 +69,16 @@ def _to_sheet(tree: tuple, joiner: bool, keep_max: float) -> str:
     return _typeset(tree, None, joiner, keep_max)
 
 
+_FLAG = re.compile(r"(?<![\w-])(--?)(?=\w)")  # a command-line flag's dashes: --service-node-port-range
+
+
 def _typeset(tree: tuple, blank, joiner: bool, keep_max: float) -> str:
     pieces: list[_Piece] = []
     _flatten(tree, (), pieces, blank)
+    if joiner:  # print: a flag never breaks after its leading dashes
+        pieces = [
+            _Piece(_FLAG.sub("\\1" + WORD_JOINER, p.text), p.wrap, p.blank) if "-" in p.text else p for p in pieces
+        ]
     words: list[list[_Piece]] = [[]]
     for piece in pieces:
         if piece.space:
@@ -95,8 +103,10 @@ def _flatten(tree: tuple, wrap: tuple[str, ...], out: list[_Piece], blank) -> No
             out.extend(_Piece(part, wrap + ("code",)) for part in re.split(r"(\s+)", node.text) if part)
         elif isinstance(node, markup.Bold):
             _flatten(node.children, wrap + ("b",), out, blank)
-        elif blank is not None:
-            out.append(_Piece("", wrap, blank(node)))
+        elif blank is not None and (made := blank(node)) is not None:
+            out.append(_Piece("", wrap, made))
+        elif blank is not None:  # another card's deletion: its text, as Anki shows it on this card
+            _flatten(node.children, wrap, out, blank)
         else:
             _flatten(node.children, wrap + ("cloze",), out, blank)
 
