@@ -289,3 +289,41 @@ def column_gaps(path, columns: int) -> list[dict]:
             }
         )
     return out
+
+
+def column_fill(path, columns: int) -> list[dict]:
+    """The empty share at the foot of every column of every page but the document's last (issue
+    23): {page, column, empty, next_is_figure, before_key}. empty is the height below the
+    column's lowest ink (text, a figure, a rule) as a share of the page's text area;
+    next_is_figure: the next page opens with a figure (one never splits: when it is taller than
+    the space left, that space stays empty); before_key: the worksheet's last page of questions
+    (its answer key starts a page by design: that page's columns are balanced, not full)."""
+    found = pages(path)
+    out = []
+    for number, page in enumerate(found[:-1], 1):
+        top, bottom = MARGINS["top"], float(page.height) - MARGINS["bottom"]
+        width = column_width(page, columns)
+        ink = [(c["x0"], c["x1"], c["bottom"]) for c in page.chars if c["text"].strip() and top < c["top"] < bottom]
+        ink += [(i["x0"], i["x1"], i["bottom"]) for i in page.images]
+        ink += [(e["x0"], e["x1"], e["bottom"]) for e in page.edges if top < e["top"] < bottom]
+        following = found[number]
+        first = min(
+            [(c["top"], "text") for c in following.chars if c["text"].strip() and c["top"] > top]
+            + [(i["top"], "figure") for i in following.images]
+            + [(g["top"], "figure") for g in following.curves + following.rects if g["bottom"] - g["top"] > 5 * MM],
+            default=(0, ""),
+        )
+        key = any(s["text"] == "정답" and s["size"] > 11 for s in segments(following))
+        for col in range(columns):
+            left = MARGINS["left"] + col * (width + GAP)
+            low = max((b for x0, x1, b in ink if x1 > left + 1 and x0 < left + width - 1), default=top)
+            out.append(
+                {
+                    "page": number,
+                    "column": col + 1,
+                    "empty": round((bottom - low) / (bottom - top), 3),
+                    "next_is_figure": first[1] == "figure",
+                    "before_key": key,
+                }
+            )
+    return out

@@ -87,7 +87,7 @@ def test_poisoned_entry_reaches_no_field_page_or_pdf_as_markup(tmp_path, collect
 def test_sheet_fetcher_refuses_anything_outside_templates(tag):
     page = f"<html><body><p>x</p>{tag}</body></html>"
     with pytest.raises(BuildError) as err:
-        render.render({"x": documents.Document("sheet", page, {}, {}, 2)}, ROOT / "templates")
+        render.render({"x": documents.Document("sheet", page, {}, 2)}, ROOT / "templates")
     assert "the sheet asked for a file it may not load" in str(err.value)
 
 

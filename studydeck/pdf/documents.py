@@ -26,28 +26,15 @@ KINDS = ("sheet", "worksheet")
 
 
 @dataclass(frozen=True)
-class Fit:
-    """What a layout taught, for the next one: see pdf.columns.refit."""
-
-    cuts: dict[str, list[int]] = field(default_factory=dict)  # flow -> [its first item on its last page]
-    # (balanced by WeasyPrint), or [that, the index starting column 2, ...] (set in columns of even height)
-    breaks: frozenset[str] = frozenset()  # flows whose heading was left alone at a page's foot
-    settled: frozenset[str] = frozenset()  # flows decided (pdf.columns.refit settles them in document order)
-
-
-@dataclass(frozen=True)
 class Document:
     """A printed document as plain data: the page with a marker where each multi-column flow
-    goes, and each flow's items as HTML. Document.html(fit) puts them together for a layout,
-    so a worker process can lay it out again and again with nothing but this (and the fonts)."""
+    goes, and each flow's items as HTML; Document.html() puts them together for WeasyPrint, so a
+    worker process lays it out with nothing but this (and the fonts)."""
 
     kind: str  # "sheet" or "worksheet"
     frame: str
     items: dict[str, tuple[tuple[str, str], ...]]  # flow -> ((anchor, HTML), ...) in order
-    headings: dict[str, str]  # flow -> the anchor of the heading above it
     columns: int
-    whole: frozenset[str] = frozenset()  # flows whose items never break across columns
-    fit: Fit = Fit()  # what html() was last asked for (pdf.columns.refit starts from it)
 
     @property
     def flows(self) -> dict[str, list[str]]:
@@ -57,27 +44,9 @@ class Document:
     def html(self) -> str:
         out = self.frame
         for name, items in self.items.items():
-            out = out.replace(f"\0flow:{name}\0", _flow(name, items, self.fit.cuts.get(name), self.columns))
-            out = out.replace(f"\0break:{name}\0", " new-page" if name in self.fit.breaks else "")
+            body = "".join(h for _, h in items)
+            out = out.replace(f"\0flow:{name}\0", f'\n<div class="flow" id="flow-{name}">\n{body}\n</div>\n')
         return out
-
-
-def _flow(name: str, items: tuple[tuple[str, str], ...], cuts: list[int] | None, columns: int) -> str:
-    """The flow's items, filled column after column (fast to lay out; an item may continue in
-    the next column). With cuts (see Fit), the items that start on the page where it ends are
-    set apart, balanced, so a section never ends in one full column beside empty ones."""
-    html = [h for _, h in items]
-    cuts = cuts or [len(html)]
-    out = f'\n<div class="flow" id="flow-{name}">\n{"".join(html[: cuts[0]])}\n</div>\n'
-    if len(cuts) == 1 and cuts[0] < len(html):
-        out += f'\n<div class="flow tail">\n{"".join(html[cuts[0] :])}\n</div>\n'
-    elif cuts[0] < len(html):
-        bounds = cuts + [len(html)] * (columns - len(cuts) + 1)
-        cols = "".join(
-            f'\n<div class="col">\n{"".join(html[bounds[i] : bounds[i + 1]])}\n</div>\n' for i in range(columns)
-        )
-        out += f'\n\n<div class="cols">\n{cols}\n</div>\n'
-    return out
 
 
 def render(
@@ -132,14 +101,11 @@ def render(
         key=key,
         hints=hints,  # the worksheet's instructions mention hints only when it has some
         collect=collect,
-        mark=lambda kind, name: Markup(f"\0{kind}:{name}\0"),
+        mark=lambda kind, name: Markup(""),  # templates made before the columns were balanced still call it
         **page,
     )
     items = {name: tuple(zip(anchors[name], made[name], strict=True)) for name in anchors}
-    headings = {f"{kind}-{s['group']}": f"group-{s['group']}" for s in sections}
-    return Document(
-        kind, frame, items, headings, opts.columns, frozenset({"key"}) if kind == "worksheet" else frozenset()
-    )
+    return Document(kind, frame, items, opts.columns)
 
 
 def short_url(url: str) -> str:
@@ -205,8 +171,17 @@ class _Blanks:
             return None
         self.numbers.blank += 1
         n = self.numbers.blank
+        answer = markup.plain(cloze.children)
+        first = answer.split()[0] if answer.split() else ""
         self.answers.append(
-            {"number": n, "html": Markup(to_sheet(cloze.children, keep_max=self.column_em)), "hint": cloze.hint}
+            {
+                "number": n,
+                "html": Markup(to_sheet(cloze.children, keep_max=self.column_em)),
+                "hint": cloze.hint,
+                # the number stays with its answer (a no-break space) unless the answer's first word
+                # is too long to share a narrow column's line with it: then it may end a line
+                "glue": Markup("&#160;") if _em(first) <= min(8.0, self.column_em / 2) else " ",
+            }
         )
         width = blank_width(markup.plain(cloze.children), cloze.hint or "", self.column_em)
         hint = f'<span class="hint">{htmllib.escape(cloze.hint)}</span>' if cloze.hint else ""

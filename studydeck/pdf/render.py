@@ -1,28 +1,21 @@
 """Documents -> PDF with WeasyPrint, in this process (studydeck/workers.py runs it in worker processes).
 
 WeasyPrint loads files from templates/ only and any warning it logs fails the build. A
-document is laid out, then again with what each layout taught (pdf.columns.refit), until it is
-settled.
+document is laid out once: its columns are balanced by WeasyPrint itself (templates/sheet.css).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from studydeck.errors import BuildError
-from studydeck.pdf.columns import refit
 from studydeck.pdf.documents import Document
 from studydeck.pdf.weasyprint_patch import speed_up_font_subsetting
 
-# Evening a section's last page costs a second layout of the whole document: about 0.2 s per
-# page here. Up to this many pages it is worth it (a 3-page sheet: +0.35 s); beyond, the last
-# pages are a small part of the document and the second layout a large part of the build.
-BALANCE_MAX_PAGES = 8
 PDF_VARIANT = "pdf/ua-1"  # tagged (reading order, headings, figures with their alt text), its language and title
 
 
@@ -39,9 +32,9 @@ def render(
 ) -> dict[str, tuple[bytes, int]]:
     """name -> (PDF bytes, page count) for each document, laid out in this process with one font setup.
 
-    The first layout fills columns one after the other (fast), which leaves a section's last
-    page with one full column and empty ones, and can leave a section heading alone at a
-    page's foot. refit says what to change; the document is laid out again until settled.
+    One layout per document: each section's columns fill page after page and are balanced on
+    its last page by WeasyPrint (column-fill: balance), so no column stands half empty beside
+    full ones and nothing is laid out twice.
 
     The subset fonts keep the bundled font's own timestamp (see pdf.weasyprint_patch).
     Any warning WeasyPrint logs (a font that did not load, a CSS value it ignored, a file
@@ -71,16 +64,6 @@ def render(
             if progress:
                 progress.name = name
             doc = layout(document)
-            if len(doc.pages) <= BALANCE_MAX_PAGES:
-                fit = refit(doc, document)
-                while fit != document.fit:  # a flow's decision moved what follows it: lay out again
-                    if progress:
-                        progress.prefix = "balancing the columns, "
-                    document = replace(document, fit=fit)
-                    doc = layout(document)
-                    fit = refit(doc, document)
-                if progress:
-                    progress.prefix = ""
             out[name] = (doc.write_pdf(pdf_variant=PDF_VARIANT), len(doc.pages))
     except FatalURLFetchingError as exc:
         raise BuildError(f"the sheet asked for a file it may not load: {exc.__cause__ or exc}") from None
