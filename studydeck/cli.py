@@ -146,9 +146,14 @@ def _init(argv: list[str]) -> int:
             signal.signal(signal.SIGHUP, _interrupt)
     try:
         default = Path(args.dir or ".").resolve().name
-        deck = args.deck or (None if (asked := init.ask("deck name", default)) == default else asked)
+        if args.deck is not None:
+            deck = args.deck
+        else:
+            deck = None if (asked := init.ask("deck name", default)) == default else asked
         groups = args.group or [
-            g.strip() for g in init.ask("groups, comma-separated", ", ".join(init.DEFAULT_GROUPS)).split(",")
+            g.strip()
+            for g in init.ask("groups, comma-separated", ", ".join(init.DEFAULT_GROUPS)).split(",")
+            if g.strip()
         ]
         for line in init.write(init.plan(args.dir, deck, groups, args.description, args.guid_prefix)):
             print(shown(line))

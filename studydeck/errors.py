@@ -130,11 +130,20 @@ class UsageError(StudydeckError):
 def caret(source_line: str, col: int) -> str:
     """The line, indented, and a caret under its col-th character, as a terminal shows them (a
     wide character, e.g. Hangul, takes two columns; a tab is shown as one space)."""
-    import unicodedata
 
     text = source_line.replace("\t", " ").rstrip("\r")
     if len(text) > 120:  # a long line: the part around the column
         start = max(0, min(col - 60, len(text) - 120))
         text, col = ("…" if start else "") + text[start : start + 120], col - start + (1 if start else 0)
-    width = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text[: col - 1])
+    width = sum(_width(c) for c in text[: col - 1])
     return f"    {text}\n    {' ' * width}^"
+
+
+def _width(char: str) -> int:
+    """Columns a terminal gives a character: 0 for a combining mark or a Hangul vowel or final
+    jamo (they join the character before), 2 for a wide one, else 1."""
+    import unicodedata
+
+    if unicodedata.combining(char) or "\u1160" <= char <= "\u11ff" or "\ud7b0" <= char <= "\ud7ff":
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1

@@ -44,6 +44,12 @@ def plan(folder: str | Path, deck: str | None, groups: list[str], description: s
     if not str(folder).strip():
         raise UsageError("init: DIR is empty; name the folder of the new project (e.g. studydeck init my-deck)")
     folder = Path(folder)
+    if deck is not None and not deck.strip():
+        raise UsageError("init: --deck is empty; give the deck's name, or leave the option out for DIR's name")
+    if blank := [i for i, g in enumerate(groups, 1) if not g.strip()]:
+        raise UsageError(f"init: --group #{blank[0]} is empty; give each group a name")
+    if prefix is not None and not prefix.strip():
+        raise UsageError("init: --guid-prefix is empty; leave the option out for one made from DIR's name")
     if folder.is_symlink():  # a link, dangling or not, would send the project wherever it points
         raise UsageError(f"{folder}: is a link; init writes a new project into a real folder")
     folder = folder.resolve()

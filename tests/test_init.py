@@ -212,6 +212,8 @@ def test_init_fills_an_empty_folder_where_it_is_and_refuses_what_is_not_one(tmp_
         (["file"], f"error: {tmp_path / 'file'}: is a file; init writes a new project into a new or empty folder\n"),
         ([""], "error: init: DIR is empty; name the folder of the new project (e.g. studydeck init my-deck)\n"),
         (["a/b/c", "--deck", "a::b"], "error: init: --deck must not contain '::' or surrounding spaces\n"),
+        (["x", "--deck", " "], "error: init: --deck is empty; give the deck's name"),
+        (["x", "--group", "a", "--group", ""], "error: init: --group #2 is empty; give each group a name\n"),
         (["d/e", "--deck", "\U0001d518"], "error: init: --deck: '\U0001d518' (U+1D518) not in the bundled font"),
     ]:
         done = studydeck(tmp_path, "init", *args)

@@ -257,3 +257,16 @@ def test_an_entry_whose_schema_line_leads_nowhere_gets_the_path_to_write(tmp_pat
     (project / "entries" / "more" / "gamma.yaml").write_text(fixed, "utf-8")
     done = run_cli(project, "--check", "--strict")
     assert done.returncode == 0, done.stderr
+
+
+def test_the_caret_sits_under_the_column_a_terminal_shows():
+    """Hangul two columns wide; decomposed Hangul (NFD jamo) and combining accents join the
+    character before them, as a terminal draws them."""
+    import unicodedata
+
+    from studydeck.errors import caret
+
+    for word in ["가나", unicodedata.normalize("NFD", "가나"), "e\u0301e\u0301"]:
+        line = f"    text: {word}: b"
+        shown = caret(line, line.index(": b") + 1).splitlines()[1]
+        assert len(shown) - 1 == 4 + 10 + (4 if "가" in unicodedata.normalize("NFC", word) else 2), (word, shown)
