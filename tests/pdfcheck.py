@@ -327,3 +327,18 @@ def column_fill(path, columns: int) -> list[dict]:
                 }
             )
     return out
+
+
+def lone_foot_lines(path, columns: int) -> list[tuple[int, int, str]]:
+    """(page, column, line) where a column opens with an entry's foot line (관련:, id:, 출처:), cut
+    off from its entry: issue 23 wants an entry's last point and foot kept together."""
+    out = []
+    for number, page in enumerate(pages(path), 1):
+        width = column_width(page, columns)
+        found = [s for s in segments(page) if MARGINS["top"] < s["top"] < float(page.height) - MARGINS["bottom"]]
+        for col in range(columns):
+            left = MARGINS["left"] + col * (width + GAP)
+            mine = sorted((s for s in found if left - 1 <= s["x0"] < left + width), key=lambda s: s["top"])
+            if mine and mine[0]["text"].startswith(("관련:", "id:", "출처:")):
+                out.append((number, col + 1, mine[0]["text"]))
+    return out

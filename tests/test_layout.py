@@ -9,7 +9,18 @@ from pathlib import Path
 import pypdf
 import pytest
 from conftest import DECK_STEM, copy_project, run_build
-from pdfcheck import GAP, MARGINS, MM, column_fill, column_width, embedded_fonts, pages, premature_breaks, segments
+from pdfcheck import (
+    GAP,
+    MARGINS,
+    MM,
+    column_fill,
+    column_width,
+    embedded_fonts,
+    lone_foot_lines,
+    pages,
+    premature_breaks,
+    segments,
+)
 
 PAPER = {"a4": (595, 842), "letter": (612, 792)}  # points
 
@@ -78,6 +89,7 @@ def test_nothing_crosses_a_margin_or_a_column_and_columns_are_full(project, pape
         fill = column_fill(pdf, columns)
         gaps = [g for g in fill if g["empty"] > 0.2 and not g["before_key"] and not g["next_is_figure"]]
         assert gaps == [], (pdf.name, gaps)
+        assert lone_foot_lines(pdf, columns) == [], pdf.name  # an entry's last point and foot lines stay together
         before_key = [g["empty"] for g in fill if g["before_key"]]
         assert not before_key or max(before_key) - min(before_key) < 0.15, (pdf.name, before_key)
         assert {
