@@ -227,70 +227,6 @@ def premature_breaks(path, columns: int, minimum: int = 50) -> list[tuple[str, s
 HEADING_SIZE = 11.4  # h2, the section headings across the page (11.5 pt in templates/sheet.css)
 
 
-def column_gaps(path, columns: int) -> list[dict]:
-    """The empty share of every column of every page that is not the last of its section.
-
-    A page is cut into bands at each section heading (which spans the page); in each band,
-    each column's text ends somewhere above the band's foot. The columns of a section's last
-    band (where it ends, balanced) may end early; every other column should be full. Returns
-    one dict per column that is not in its section's last band: {page, column, section, empty},
-    empty being the height left empty at the column's foot as a share of the page's text area.
-    """
-    cells = []  # (section index, page, band top, band bottom, column, text bottom or None)
-    section = -1
-    for number, page in enumerate(pages(path)):
-        height = float(page.height)
-        top_limit, bottom_limit = MARGINS["top"], height - MARGINS["bottom"]
-        segs = [s for s in segments(page) if top_limit < s["top"] and s["top"] < bottom_limit]
-        heads = sorted(s["top"] for s in segs if s["size"] >= HEADING_SIZE and s["x0"] < MARGINS["left"] + 10 * MM)
-        bounds = [top_limit] + heads + [bottom_limit]
-        for i in range(len(bounds) - 1):
-            if i > 0:
-                section += 1
-            band_top, band_bottom = bounds[i], bounds[i + 1]
-            inside = [s for s in segs if band_top <= s["top"] < band_bottom and s["size"] < HEADING_SIZE]
-            if section < 0 and number == 0:
-                continue  # the title block above the first heading
-            for col in range(columns):
-                mine = [s for s in inside if column_of(page, s["x0"], columns) == col]
-                bottom = max((s["top"] + s["size"] for s in mine), default=None)
-                top = min((s["top"] for s in mine), default=None)
-                cells.append(
-                    {
-                        "section": section,
-                        "page": number + 1,
-                        "column": col + 1,
-                        "band": (band_top, band_bottom),
-                        "top": top,
-                        "bottom": bottom,
-                        "page_height": bottom_limit - top_limit,
-                    }
-                )
-    out = []
-    for i, cell in enumerate(cells):
-        if cell["bottom"] is None:
-            continue
-        later = [
-            c
-            for c in cells[i + 1 :]
-            if c["section"] == cell["section"]
-            and c["bottom"] is not None
-            and (c["page"], c["band"]) != (cell["page"], cell["band"])
-        ]
-        if not later:
-            continue  # in the last band of its section
-        band_top, band_bottom = cell["band"]
-        out.append(
-            {
-                "page": cell["page"],
-                "column": cell["column"],
-                "section": cell["section"],
-                "empty": round(max(0.0, band_bottom - cell["bottom"]) / cell["page_height"], 3),
-            }
-        )
-    return out
-
-
 def column_fill(path, columns: int) -> list[dict]:
     """The empty share at the foot of every column of every page but the document's last (issue
     23): {page, column, empty, next_is_figure, before_key}. empty is the height below the
@@ -341,4 +277,28 @@ def lone_foot_lines(path, columns: int) -> list[tuple[int, int, str]]:
             mine = sorted((s for s in found if left - 1 <= s["x0"] < left + width), key=lambda s: s["top"])
             if mine and mine[0]["text"].startswith(("관련:", "id:", "출처:")):
                 out.append((number, col + 1, mine[0]["text"]))
+    return out
+
+
+def running_header_mismatches(path) -> list[tuple[int, list[str], list[str]]]:
+    """(page, header, expected) wherever the running header's right side does not name exactly the
+    sections on the page (issue 23): the one the page starts in, unless a section heading opens
+    the page, then each section that starts on it, in order. The sections and where they start
+    come from the PDF's outline (level 1), not from the header's own source."""
+    reader = pypdf.PdfReader(str(path))
+    starts: dict[int, list[tuple[float, str]]] = {}
+    for item in reader.outline:
+        if not isinstance(item, list):
+            starts.setdefault(reader.get_destination_page_number(item), []).append((float(item.top), item.title))
+    out, current = [], None
+    for number, page in enumerate(pages(path)):
+        middle = float(page.width) / 2
+        header = [s["text"] for s in segments(page) if s["top"] < MARGINS["top"] and s["x0"] > middle]
+        here = starts.get(number, [])
+        at_top = bool(here) and here[0][0] > float(page.height) - MARGINS["top"] - 12
+        expected = ([current] if current and not at_top else []) + [title for _, title in here]
+        if number and header != expected:  # the first page carries the title block, no header
+            out.append((number + 1, header, expected))
+        if here:
+            current = here[-1][1]
     return out

@@ -19,6 +19,7 @@ from pdfcheck import (
     lone_foot_lines,
     pages,
     premature_breaks,
+    running_header_mismatches,
     segments,
 )
 
@@ -90,6 +91,7 @@ def test_nothing_crosses_a_margin_or_a_column_and_columns_are_full(project, pape
         gaps = [g for g in fill if g["empty"] > 0.2 and not g["before_key"] and not g["next_is_figure"]]
         assert gaps == [], (pdf.name, gaps)
         assert lone_foot_lines(pdf, columns) == [], pdf.name  # an entry's last point and foot lines stay together
+        assert running_header_mismatches(pdf) == [], pdf.name  # the header names the page's sections
         before_key = [g["empty"] for g in fill if g["before_key"]]
         assert not before_key or max(before_key) - min(before_key) < 0.15, (pdf.name, before_key)
         assert {
@@ -131,3 +133,64 @@ def test_a_hundred_entries_fill_every_column(tmp_path, paper, columns):
         assert len({g["page"] for g in fill}) > 10
         gaps = [g for g in fill if g["empty"] > 0.2 and not g["before_key"] and not g["next_is_figure"]]
         assert gaps == [], (pdf.name, gaps)
+        assert lone_foot_lines(pdf, columns) == [], pdf.name
+        assert running_header_mismatches(pdf) == [], pdf.name
+
+
+def _figure_entry(i: int) -> str:
+    svg = ("service", "pv-pvc", "ingress")[i % 3]
+    return f"""id: fig-{i:02d}
+title: 그림 항목 {i}
+group: {("object", "개념")[i % 2]}
+definitions:
+  - key: a
+    term: 그림 용어 {i}
+    text: 그림 항목 {i}의 정의는 {{{{c1::그림 답 {i}}}}}이며 아래 그림이 구성을 보여 준다.
+points:
+  - 그림 아래 첫 요점은 한 줄을 조금 넘는 정도의 길이로 적은 설명이다.
+  - 둘째 요점.
+  - 셋째 요점은 조금 더 길게 적어 두 줄쯤 되도록 한다.
+figure:
+  file: figures/{svg}.svg
+  alt: 시험용 그림 {i}의 대체 텍스트로 그림이 보여 주는 구성을 문장으로 설명한다.
+  caption: 시험용 그림 {i}
+"""
+
+
+def _long_entry(i: int) -> str:
+    sentence = "긴 항목의 문장은 여러 줄에 걸쳐 이어지고 단이 바뀌는 곳에서도 읽기 쉬워야 하며 빈칸이 없는 부분도 길다"
+    definitions = "".join(
+        f"""  - key: d{k}
+    term: 긴 용어 {i}-{k}
+    text: {sentence}, 그래서 {{{{c1::긴 답 {i}-{k}}}}}이 {sentence}.
+"""
+        for k in range(4)
+    )
+    points = "".join(f"  - 요점 {k}. {sentence}. {sentence}.\n" for k in range(6))
+    return f"""id: long-{i:02d}
+title: 긴 항목 {i}
+group: {("object", "개념")[i % 2]}
+definitions:
+{definitions}points:
+{points}"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("paper, columns", [(p, c) for p in ("a4", "letter") for c in (1, 2, 3, 4)])
+@pytest.mark.parametrize("kind", ["figures", "long"])
+def test_figure_heavy_and_long_entries_fill_every_column(tmp_path, kind, paper, columns):
+    """Issue 23's other fixtures: many figures (a figure never splits: the space above one that
+    does not fit is the named exemption) and entries longer than a column, at every layout."""
+    project = copy_project(tmp_path / "p")
+    make = _figure_entry if kind == "figures" else _long_entry
+    for i in range(12 if kind == "figures" else 6):
+        (project / "entries" / f"{kind}-{i:02d}.yaml").write_text(make(i), "utf-8")
+    out = tmp_path / "out"
+    done = run_build(project, "--paper", paper, "--columns", str(columns), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    for pdf in sorted(out.glob("*.pdf")):
+        fill = column_fill(pdf, columns)
+        gaps = [g for g in fill if g["empty"] > 0.2 and not g["before_key"] and not g["next_is_figure"]]
+        assert gaps == [], (pdf.name, gaps)
+        assert lone_foot_lines(pdf, columns) == [], pdf.name
+        assert running_header_mismatches(pdf) == [], pdf.name
