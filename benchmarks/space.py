@@ -1,9 +1,10 @@
 """Empty space on the printed sheets: python benchmarks/space.py [--project DIR]
 
 Builds the cheat sheet and the worksheet at every paper size and column count (a4, letter x
-1-4 columns) and prints, for each, the page count and the empty share of every column that is
-not in its section's last band (tests/pdfcheck.py column_gaps: those columns should be full;
-a section's last band is balanced and may end early). Prints a Markdown table.
+1-4 columns) and prints, for each, the page count and the empty share at the foot of every column of every page
+but the last (tests/pdfcheck.py column_fill, as the layout tests measure it; issue 23 wants
+none over 20 % but the named exemptions: the page before the worksheet's key, a page whose
+next opens with a figure that did not fit). Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--project", type=Path, default=ROOT, help="the project to build (default: this one)")
     args = ap.parse_args()
-    from pdfcheck import column_gaps, pages
+    from pdfcheck import column_fill, pages
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -45,9 +46,10 @@ def main() -> None:
                     raise SystemExit(done.stderr)
                 for pdf in sorted(out.glob("*.pdf")):
                     kind = "worksheet" if pdf.stem.endswith("-worksheet") else "sheet"
-                    gaps = [g["empty"] for g in column_gaps(pdf, columns)]
+                    fill = column_fill(pdf, columns)
+                    gaps = [g["empty"] for g in fill if not g["before_key"] and not g["next_is_figure"]]
                     rows.append((paper, columns, kind, len(pages(pdf)), gaps))
-    print("| paper | columns | document | pages | columns that should be full | their empty share: mean / max |")
+    print("| paper | columns | document | pages | columns measured | their empty share: mean / max |")
     print("|---|---|---|---|---|---|")
     for paper, columns, kind, count, gaps in rows:
         stats = f"{sum(gaps) / len(gaps):.0%} / {max(gaps):.0%}" if gaps else "-"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import DECK_STEM, copy_project, run_build, run_cli
+from conftest import DECK_STEM, commit, copy_project, git, run_build, run_cli, small_project
 
 DECK = 'deck = "쿠버네티스 스터디"'
 SOURCE = 'guid-prefix = "k8s-study-deck"'
@@ -58,6 +58,20 @@ def test_the_deck_name_stays_text_in_the_release_notes(tmp_path):
     assert DECK_STEM not in first
 
 
+def _released(path):
+    """A small project with its first release: built, committed, tagged v0.1.0."""
+    project = small_project(path, with_git=True)
+    assert run_cli(project, "--only", "deck").returncode == 0
+    _tag(project, "v0.1.0", when=1_700_000_000)
+    return project
+
+
+def _tag(project, tag, when):
+    git(project, "add", "-A")
+    commit(project, f"release {tag}", when=when)
+    git(project, "tag", tag)
+
+
 @pytest.mark.parametrize(
     "old, new, setting, left, message",
     [
@@ -100,13 +114,7 @@ def test_a_setting_learners_depend_on_stays_after_a_release_unless_the_author_me
     changed guid-prefix: Anki imports every note as a conflict, measured with the anki package),
     unless accept-changes names the value left; and only that value: after the next release the
     same line accepts no further change."""
-    from conftest import commit, git, small_project
-
-    project = small_project(tmp_path / "p", with_git=True)
-    assert run_cli(project, "--only", "deck").returncode == 0
-    git(project, "add", "-A")
-    commit(project, "release", when=1_700_000_000)
-    git(project, "tag", "v0.1.0")
+    project = _released(tmp_path / "p")
     config = project / "pyproject.toml"
     text = config.read_text("utf-8")
     assert old in text
@@ -131,9 +139,7 @@ def test_a_setting_learners_depend_on_stays_after_a_release_unless_the_author_me
     config.write_text(text, "utf-8")
     done = run_cli(project, "--only", "deck")
     assert done.returncode == 0, done.stderr
-    git(project, "add", "-A")
-    commit(project, "release 2", when=1_700_000_100)
-    git(project, "tag", "v0.2.0")
+    _tag(project, "v0.2.0", when=1_700_000_100)
     assert run_cli(project, "--check").returncode == 0  # the pin stays, harmless
     config.write_text(text.replace("2", "3") if setting != "subdeck" else text.replace("쓔 2", "쓔 3"), "utf-8")
     done = run_cli(project, "--check")
@@ -144,13 +150,7 @@ def test_a_setting_learners_depend_on_stays_after_a_release_unless_the_author_me
 def test_two_groups_swapping_their_subdecks_after_a_release_is_refused(tmp_path):
     """Each released subdeck still exists, but each group's cards would stay where they are while
     its new cards go to the other's: refused at the first group's subdeck line."""
-    from conftest import commit, git, small_project
-
-    project = small_project(tmp_path / "p", with_git=True)
-    assert run_cli(project, "--only", "deck").returncode == 0
-    git(project, "add", "-A")
-    commit(project, "release", when=1_700_000_000)
-    git(project, "tag", "v0.1.0")
+    project = _released(tmp_path / "p")
     config = project / "pyproject.toml"
     text = config.read_text("utf-8")
     text = text.replace('subdeck = "쓔"', 'subdeck = "@@"').replace('subdeck = "개념"', 'subdeck = "쓔"')

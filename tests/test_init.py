@@ -17,6 +17,20 @@ from conftest import ROOT, commit, git, import_apkg, new_collection
 
 from studydeck import cli
 
+# What init writes into the new project's folder.
+PROJECT = {
+    ".git",
+    ".github",
+    ".gitignore",
+    "README.md",
+    "build.py",
+    "entries",
+    "entries.lock",
+    "pyproject.toml",
+    "studydeck",
+    "templates",
+}
+
 
 def studydeck(cwd: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
     """The `studydeck` console script, run in this process from the folder cwd."""
@@ -50,18 +64,7 @@ def linux(tmp_path_factory) -> Path:
 
 def test_init_writes_a_whole_project_of_the_new_subject(linux):
     names = {p.name for p in linux.iterdir()}
-    assert names == {
-        ".git",  # a repository of its own, no commit yet: every note a draft until a release
-        ".github",
-        ".gitignore",
-        "README.md",
-        "build.py",
-        "entries",
-        "entries.lock",
-        "pyproject.toml",
-        "studydeck",
-        "templates",
-    }
+    assert names == PROJECT  # .git: a repository of its own, no commit yet: every note a draft until a release
     assert not list(linux.rglob("__pycache__")) and not (linux / ".cache").exists()
     assert not [p for p in linux.parent.iterdir() if p.name.startswith(".")]  # no staging folder left
     config = tomllib.loads((linux / "pyproject.toml").read_text("utf-8"))
@@ -187,20 +190,7 @@ def test_init_fills_an_empty_folder_where_it_is_and_refuses_what_is_not_one(tmp_
     done = studydeck(here, "init", ".", "--group", "명령어")
     assert done.returncode == 0, done.stderr
     assert here.stat().st_ino == inode  # the same folder, filled
-    assert sorted(p.name for p in here.iterdir()) == sorted(
-        [
-            ".git",
-            ".github",
-            ".gitignore",
-            "README.md",
-            "build.py",
-            "entries",
-            "entries.lock",
-            "pyproject.toml",
-            "studydeck",
-            "templates",
-        ]
-    )
+    assert {p.name for p in here.iterdir()} == PROJECT
     clone = tmp_path / "here" / "clone"  # a fresh clone of an empty repository holds only .git
     git(tmp_path / "here", "init", "-q", "clone")
     assert studydeck(clone, "init", ".").returncode == 0 and (clone / "entries.lock").is_file()

@@ -36,11 +36,6 @@ class Document:
     items: dict[str, tuple[tuple[str, str], ...]]  # flow -> ((anchor, HTML), ...) in order
     columns: int
 
-    @property
-    def flows(self) -> dict[str, list[str]]:
-        """flow -> the anchor (element id) of each item in it."""
-        return {name: [anchor for anchor, _ in items] for name, items in self.items.items()}
-
     def html(self) -> str:
         out = self.frame
         for name, items in self.items.items():

@@ -83,12 +83,12 @@ class _Forward(logging.Handler):
 
     def __init__(self, report):
         super().__init__(logging.INFO)
-        self.report, self.name, self.prefix = report, "", ""
+        self.report, self.name = report, ""
 
     def emit(self, record):
         message = record.getMessage()
         if " - Page " in message:
-            self.report(self.name, f"{self.prefix}page {message.rsplit(' ', 1)[-1]}")
+            self.report(self.name, f"page {message.rsplit(' ', 1)[-1]}")
         elif message.startswith("Step 6"):
             self.report(self.name, "writing the PDF")
 
